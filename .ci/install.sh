@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install the course into the active environment, or into ./.venv when none is active.
+# torch/torchaudio get the exact versions of .ci/constraints.txt; the package itself
+# declares only ranges so that it installs next to Colab's own torch.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ -n "${VIRTUAL_ENV:-}" || -n "${CONDA_PREFIX:-}" ]]; then
+  PY=python
+else
+  if [[ ! -x .venv/bin/python ]]; then
+    echo "[install] creating .venv"
+    python3 -m venv .venv
+  fi
+  PY=.venv/bin/python
+fi
+
+stamp="$($PY -c 'import sys; print(sys.prefix)')/.course-lib-installed"
+want="$(cat pyproject.toml .ci/constraints.txt .ci/install.sh | sha256sum | cut -d' ' -f1)"
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+  echo "[install] up to date ($PY)"
+  exit 0
+fi
+
+echo "[install] torch and torchaudio (pinned in .ci/constraints.txt)"
+$PY -m pip install -q -c .ci/constraints.txt torch torchaudio
+echo "[install] course_lib with extras [dev,grading,book,data]"
+$PY -m pip install -q -c .ci/constraints.txt -e ".[dev,grading,book,data]"
+# tinysoundfont renders SoundFonts offline; its pyaudio dependency is only needed for live
+# playback and does not build without PortAudio, so install it without dependencies.
+$PY -m pip install -q -c .ci/constraints.txt --no-deps "tinysoundfont>=0.3"
+$PY -m pip check
+echo "$want" > "$stamp"
+echo "[install] done ($PY)"

@@ -1,0 +1,255 @@
+"""NumPy reference implementations of convolution, locally connected layers and pooling.
+
+Lecture: convolution mechanics (N x C x H x W tensors, stride, padding) and
+sub-sampling (max, average, standard-deviation and L^p pooling).
+
+All functions take batches shaped ``(N, C, H, W)``, follow torch's conventions
+(cross-correlation, zero padding, ``floor`` output sizes) and are vectorised with strided
+views of the input (im2col without copies): no Python loop runs over pixels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ._validate import Pair, as_pair, check_nchw
+from .shapes import conv_output_size, pool_output_size
+
+__all__ = ["conv2d", "locally_connected2d", "pool2d", "extract_windows"]
+
+POOL_MODES = ("max", "avg", "std", "lp")
+
+
+def extract_windows(
+    x: np.ndarray,
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] = 0,
+    dilation: int | Sequence[int] = 1,
+    pad_value: float = 0.0,
+) -> np.ndarray:
+    """All sliding windows of a batch, as a read-only strided view.
+
+    Lecture: convolution mechanics (a filter slides over the input with a stride).
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W)
+    kernel_size, stride, padding, dilation : int or (int, int)
+    pad_value : float
+        Value of the padded border (0 for convolution, ``nan`` to mark padding).
+
+    Returns
+    -------
+    ndarray, shape (N, C, H_out, W_out, kH, kW)
+        ``windows[n, c, i, j]`` is the patch that output unit ``(i, j)`` sees.
+    """
+    x = check_nchw(x)
+    k = as_pair(kernel_size, "kernel_size", minimum=1)
+    s = as_pair(stride, "stride", minimum=1)
+    p = as_pair(padding, "padding", minimum=0)
+    d = as_pair(dilation, "dilation", minimum=1)
+    out_h, out_w = conv_output_size(x.shape[2:], k, s, p, d)
+    if p != (0, 0):
+        dtype = np.result_type(x.dtype, np.float32) if np.isnan(pad_value) else x.dtype
+        x = np.pad(
+            x.astype(dtype, copy=False),
+            ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])),
+            constant_values=pad_value,
+        )
+    sn, sc, sh, sw = x.strides
+    return as_strided(
+        x,
+        shape=(x.shape[0], x.shape[1], out_h, out_w, k[0], k[1]),
+        strides=(sn, sc, sh * s[0], sw * s[1], sh * d[0], sw * d[1]),
+        writeable=False,
+    )
+
+
+def _check_bias(bias: np.ndarray | None, shape: tuple[int, ...], what: str) -> np.ndarray | None:
+    if bias is None:
+        return None
+    bias = np.asarray(bias)
+    if bias.shape != shape:
+        raise ValueError(f"{what}: bias must have shape {shape}, got {bias.shape}")
+    return bias
+
+
+def conv2d(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] = 0,
+    dilation: int | Sequence[int] = 1,
+) -> np.ndarray:
+    """2-D convolution (cross-correlation, as in torch) of a batch with a filter bank.
+
+    Lecture: convolution mechanics. Each filter has the same depth as the input
+    (``C``) and each filter makes one output channel.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W)
+        Input batch.
+    weight : ndarray, shape (C_out, C, kH, kW)
+        One filter per output channel.
+    bias : ndarray, shape (C_out,), optional
+    stride, padding, dilation : int or (int, int)
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, H_out, W_out)
+        Sizes from :func:`course_lib.shapes.conv_output_size`; equals
+        ``torch.nn.functional.conv2d`` within float tolerance.
+    """
+    x = check_nchw(x)
+    weight = np.asarray(weight)
+    if weight.ndim != 4:
+        raise ValueError(
+            f"conv2d: weight must be 4-D, shaped (C_out, C_in, kH, kW), got shape {weight.shape}"
+        )
+    if weight.shape[1] != x.shape[1]:
+        raise ValueError(
+            f"conv2d: the filter depth must equal the input depth: weight has "
+            f"{weight.shape[1]} input channels (shape {weight.shape}) but x has "
+            f"{x.shape[1]} channels (shape {x.shape})"
+        )
+    bias = _check_bias(bias, (weight.shape[0],), "conv2d")
+    windows = extract_windows(x, weight.shape[2:], stride, padding, dilation)
+    # (N, C, Ho, Wo, kH, kW) x (O, C, kH, kW) -> (N, Ho, Wo, O)
+    out = np.tensordot(windows, weight, axes=([1, 4, 5], [1, 2, 3]))
+    out = out.transpose(0, 3, 1, 2)
+    if bias is not None:
+        out = out + bias[None, :, None, None]
+    return np.ascontiguousarray(out)
+
+
+def locally_connected2d(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] = 0,
+) -> np.ndarray:
+    """Locally connected layer: a convolution whose filters differ at every output location.
+
+    Lecture: locally connected layer (locality without weight sharing). Tying
+    ``weight[i, j] = w`` for every location ``(i, j)`` gives :func:`conv2d` with ``w``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W)
+    weight : ndarray, shape (H_out, W_out, C_out, C, kH, kW)
+        A separate filter bank for every output location.
+    bias : ndarray, shape (C_out, H_out, W_out), optional
+        A separate bias for every output unit.
+    stride, padding : int or (int, int)
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, H_out, W_out)
+    """
+    x = check_nchw(x)
+    weight = np.asarray(weight)
+    if weight.ndim != 6:
+        raise ValueError(
+            "locally_connected2d: weight must be 6-D, shaped (H_out, W_out, C_out, C_in, kH, kW), "
+            f"got shape {weight.shape}"
+        )
+    out_h, out_w, c_out, c_in, kh, kw = weight.shape
+    if c_in != x.shape[1]:
+        raise ValueError(
+            f"locally_connected2d: weight expects {c_in} input channels (shape {weight.shape}) "
+            f"but x has {x.shape[1]} (shape {x.shape})"
+        )
+    windows = extract_windows(x, (kh, kw), stride, padding)
+    if windows.shape[2:4] != (out_h, out_w):
+        raise ValueError(
+            f"locally_connected2d: this input, kernel, stride and padding give a "
+            f"{windows.shape[2]}x{windows.shape[3]} output grid but weight was made for "
+            f"{out_h}x{out_w}; build weight for input size {x.shape[2:]}"
+        )
+    bias = _check_bias(bias, (c_out, out_h, out_w), "locally_connected2d")
+    out = np.einsum("nchwij,hwocij->nohw", windows, weight, optimize=True)
+    if bias is not None:
+        out = out + bias[None]
+    return out
+
+
+def _pool_args(kernel_size, stride, padding) -> tuple[Pair, Pair, Pair]:
+    k = as_pair(kernel_size, "kernel_size", minimum=1)
+    s = k if stride is None else as_pair(stride, "stride", minimum=1)
+    p = as_pair(padding, "padding", minimum=0)
+    return k, s, p
+
+
+def pool2d(
+    x: np.ndarray,
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] | None = None,
+    padding: int | Sequence[int] = 0,
+    mode: str = "max",
+    p: float = 2,
+) -> np.ndarray:
+    """Pool every channel over sliding windows.
+
+    Lecture: sub-sampling (or pooling): max, average, standard-deviation and
+    L^p (power-average) pooling.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W)
+    kernel_size : int or (int, int)
+    stride : int or (int, int), optional
+        Defaults to ``kernel_size`` (non-overlapping windows).
+    padding : int or (int, int)
+        At most half the kernel. Padded cells never win a max and are ignored by
+        ``"std"`` and ``"lp"``; ``"avg"`` counts them as zeros, as torch's
+        ``avg_pool2d`` does by default.
+    mode : {"max", "avg", "std", "lp"}
+        ``"std"`` is the population standard deviation of each window; ``"lp"`` is the
+        power average ``(mean |x|^p) ** (1/p)`` (torch's ``lp_pool2d`` returns the
+        power *sum*, ``(kH*kW) ** (1/p)`` times larger).
+    p : float
+        Exponent of ``"lp"`` pooling (``p=1`` is the mean of ``|x|``, ``p -> inf``
+        approaches max pooling of ``|x|``).
+
+    Returns
+    -------
+    ndarray, shape (N, C, H_out, W_out)
+        Sizes from :func:`course_lib.shapes.pool_output_size`.
+
+    Examples
+    --------
+    >>> x = np.array([[1, 5, 2, 4], [2, 3, 9, 1], [5, 3, 3, 4], [8, 4, 7, 8]])
+    >>> pool2d(x[None, None], 2)[0, 0]
+    array([[5, 9],
+           [8, 8]])
+    """
+    x = check_nchw(x)
+    if mode not in POOL_MODES:
+        raise ValueError(f"pool2d: mode must be one of {POOL_MODES}, got {mode!r}")
+    if mode == "lp" and not (np.isfinite(p) and p > 0):
+        raise ValueError(f"pool2d: p must be a positive finite number for mode='lp', got {p!r}")
+    k, s, pad = _pool_args(kernel_size, stride, padding)
+    pool_output_size(x.shape[2:], k, s, pad)  # validates padding <= kernel / 2 and sizes
+    if mode == "avg":
+        windows = extract_windows(x, k, s, pad, pad_value=0.0)
+        return windows.mean(axis=(-2, -1))
+    if pad == (0, 0):
+        windows = extract_windows(x, k, s)
+        if mode == "max":
+            return windows.max(axis=(-2, -1))
+        if mode == "std":
+            return windows.std(axis=(-2, -1))
+        return np.mean(np.abs(windows) ** p, axis=(-2, -1)) ** (1.0 / p)
+    windows = extract_windows(x, k, s, pad, pad_value=np.nan)  # nan marks the padding
+    if mode == "max":
+        return np.nanmax(windows, axis=(-2, -1))
+    if mode == "std":
+        return np.nanstd(windows, axis=(-2, -1))
+    return np.nanmean(np.abs(windows) ** p, axis=(-2, -1)) ** (1.0 / p)
