@@ -15,7 +15,7 @@ BUILD := build
 LECTURES := $(sort $(wildcard lectures/*.ipynb))
 NOTEBOOKS := $(LECTURES) $(sort $(wildcard assignments/source/*/*.ipynb))
 
-.PHONY: help install course lectures test lint unit notebooks clean
+.PHONY: help install course data lectures assignments book test lint unit notebooks browser clean
 
 help:
 	@echo "make course  - install, then build and run the whole course (smoke configuration)"
@@ -25,7 +25,21 @@ help:
 install:
 	@bash .ci/install.sh
 
-course: install lectures
+# The main job: install -> render smoke data -> execute lectures -> release assignments
+# (and check the solutions score full marks) -> build the book.
+course: install data lectures assignments book
+
+# Render the offline smoke datasets into data/ (manifest with sha256; cached).
+data: install
+	$(PYTHON) -m course_lib.data build --size $${DATA_SIZE:-smoke}
+
+# Student releases into assignments/release/, after checking the sources score full marks.
+assignments: install
+	$(PYTHON) -m course_lib.grading release --check
+
+# The course website, built offline from the notebooks into jupyter_book/_build/html.
+book: install
+	$(BIN)jupyter-book build --warningiserror jupyter_book
 
 # Execute every lecture top to bottom into build/lectures (outputs stay out of git).
 lectures: install
