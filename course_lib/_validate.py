@@ -35,9 +35,7 @@ def as_pair(value: int | Sequence[int], name: str, *, minimum: int = 0) -> Pair:
     ):
         pair = (int(value[0]), int(value[1]))
     else:
-        raise ValueError(
-            f"{name} must be an int or a pair of ints such as (3, 3), got {value!r}"
-        )
+        raise ValueError(f"{name} must be an int or a pair of ints such as (3, 3), got {value!r}")
     if min(pair) < minimum:
         bound = "positive" if minimum == 1 else f">= {minimum}"
         raise ValueError(f"{name} must be {bound}, got {value!r}")

@@ -151,9 +151,7 @@ class _Pool(nn.Module):
 
     def _mean(self, x: torch.Tensor) -> torch.Tensor:
         # Padding is ignored (count_include_pad=False), as in course_lib.ops.pool2d.
-        return F.avg_pool2d(
-            x, self.kernel_size, self.stride, self.padding, count_include_pad=False
-        )
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, count_include_pad=False)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

@@ -88,8 +88,9 @@ def locally_connected2d_params(
     c_in = as_int(in_channels, "in_channels", minimum=1)
     c_out = as_int(out_channels, "out_channels", minimum=1)
     kh, kw = as_pair(kernel_size, "kernel_size", minimum=1)
-    out_h, out_w = conv_output_size(as_pair(input_size, "input_size", minimum=1), (kh, kw),
-                                    stride, padding)
+    out_h, out_w = conv_output_size(
+        as_pair(input_size, "input_size", minimum=1), (kh, kw), stride, padding
+    )
     per_location = c_out * c_in * kh * kw + (c_out if bias else 0)
     return out_h * out_w * per_location
 
@@ -101,9 +102,7 @@ def count_params(module: nn.Module, trainable_only: bool = False) -> int:
     """
     if not isinstance(module, nn.Module):
         raise ValueError(f"count_params expects a torch.nn.Module, got {type(module).__name__}")
-    return sum(
-        p.numel() for p in module.parameters() if p.requires_grad or not trainable_only
-    )
+    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
 
 
 @dataclass(frozen=True)
@@ -138,8 +137,7 @@ class Summary:
     def __str__(self) -> str:
         header = ("Layer", "Type", "Output shape", "Params")
         body = [
-            (r.name, r.type, "x".join(map(str, r.output_shape)), f"{r.params:,}")
-            for r in self.rows
+            (r.name, r.type, "x".join(map(str, r.output_shape)), f"{r.params:,}") for r in self.rows
         ]
         widths = [max(len(row[i]) for row in [header, *body]) for i in range(4)]
 
@@ -205,10 +203,8 @@ def summary(model: nn.Module, input_shape: Sequence[int]) -> Summary:
         return hook
 
     for name, module in model.named_modules():
-        if module is model and list(model.children()):
-            continue
         has_own = any(True for _ in module.parameters(recurse=False))
-        if not list(module.children()) or has_own:
+        if has_own or not list(module.children()):
             hooks.append(module.register_forward_hook(record(name or type(module).__name__)))
     param = next(model.parameters(), None)
     device = param.device if param is not None else torch.device("cpu")
