@@ -15,11 +15,12 @@ BUILD := build
 LECTURES := $(sort $(wildcard lectures/*.ipynb))
 NOTEBOOKS := $(LECTURES) $(sort $(wildcard assignments/source/*/*.ipynb))
 
-.PHONY: help install course data lectures assignments book test lint unit notebooks browser clean
+.PHONY: help install course data lectures assignments book bench test lint unit notebooks browser clean
 
 help:
 	@echo "make course  - install, then build and run the whole course (smoke configuration)"
 	@echo "make test    - install, then lint, unit tests and every lecture notebook"
+	@echo "make bench  - run the benchmarks (writes benchmarks/RESULTS.md)"
 	@echo "make clean   - remove build outputs"
 
 install:
@@ -62,6 +63,10 @@ unit:
 notebooks:
 	COURSE_CONFIG=smoke MPLBACKEND=Agg $(BIN)pytest -n $(JOBS) --dist loadfile \
 	  --nbval-lax -p no:randomly lectures
+
+# Speed/accuracy ratios against named baselines (not part of the tests' pass/fail).
+bench: install
+	$(PYTHON) -m benchmarks
 
 clean:
 	rm -rf $(BUILD) .pytest_cache .ruff_cache
