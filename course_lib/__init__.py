@@ -7,9 +7,44 @@ Notebooks explain and call; this library computes. Modules follow the lecture:
 - :mod:`course_lib.ops` - NumPy reference convolution, locally connected layer, pooling
 - :mod:`course_lib.layers` - ``LocallyConnected2d``, ``StdPool2d``, ``LpPool2d``
 - :mod:`course_lib.config` - the smoke/full switch of every notebook
+
+Submodules are imported on first use (``course_lib.ops`` works after ``import course_lib``),
+so importing the package stays cheap.
 """
 
-from . import config, layers, ops, params, shapes
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
-__all__ = ["config", "layers", "ops", "params", "shapes", "__version__"]
+
+_SUBMODULES = (
+    "audio",
+    "checkpoints",
+    "config",
+    "data",
+    "explain",
+    "grading",
+    "layers",
+    "metrics",
+    "models",
+    "ops",
+    "params",
+    "peers",
+    "plotting",
+    "shapes",
+    "tasks",
+    "train",
+    "widgets",
+)
+__all__ = [*_SUBMODULES, "__version__"]
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
