@@ -8,7 +8,6 @@ installs course_lib on Colab from that repository; the smoke/full ``CONFIG`` swi
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
 import nbformat
@@ -16,7 +15,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LECTURES = sorted((ROOT / "lectures").glob("*.ipynb"))
-REPO_URL = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
+REPO_URL = re.search(
+    r'^Repository = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.MULTILINE
+).group(1)
 GITHUB_PATH = REPO_URL.removeprefix("https://github.com/")
 
 
