@@ -55,7 +55,7 @@ test: install lint unit notebooks
 lint:
 	$(BIN)ruff check .
 	$(BIN)ruff format --check .
-	$(BIN)nbstripout --verify $(NOTEBOOKS)
+	$(BIN)nbstripout --keep-id --verify $(NOTEBOOKS)
 
 unit:
 	$(BIN)pytest -n $(JOBS) tests
