@@ -1,0 +1,134 @@
+import librosa
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+from course_lib import audio
+
+
+@pytest.fixture(scope="module")
+def example():
+    return audio.load_example("scale")
+
+
+def test_example_is_three_seconds_of_audio(example):
+    y, sr = example
+    assert sr == 22050 and y.shape == (3 * 22050,) and y.dtype == np.float32
+    assert 0.5 < np.abs(y).max() <= 0.9 + 1e-6
+    # 128 frames at hop 512 is the lecture's ~3 s: the example gives 1 + 66150 // 512 = 130.
+    assert audio.melspectrogram(y, sr).shape == (128, 130)
+
+
+def test_example_is_deterministic(example):
+    y2, _ = audio.load_example("scale")
+    np.testing.assert_array_equal(example[0], y2)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"n_mels": 80, "n_fft": 1024, "hop_length": 441}, {"fmin": 30.0, "fmax": 8000.0}],
+)
+def test_melspectrogram_agrees_with_librosa(example, kwargs):
+    y, sr = example
+    ours = audio.melspectrogram(y, sr, **kwargs)
+    ref = librosa.feature.melspectrogram(y=y, sr=sr, **kwargs)
+    assert ours.shape == ref.shape
+    # Documented tolerance: 1e-4 of the peak.
+    assert np.abs(ours - ref).max() <= 1e-4 * ref.max()
+    np.testing.assert_allclose(
+        audio.power_to_db(ours), librosa.power_to_db(ref, ref=np.max), atol=0.01
+    )
+
+
+def test_melspectrogram_batches_tensors(example):
+    y, sr = example
+    batch = torch.stack([torch.from_numpy(y), torch.from_numpy(y[::-1].copy())])
+    S = audio.melspectrogram(batch, sr)
+    assert isinstance(S, torch.Tensor) and S.shape == (2, 128, 130)
+    np.testing.assert_allclose(S[0].numpy(), audio.melspectrogram(y, sr), rtol=1e-5, atol=1e-6)
+    db = audio.power_to_db(S)
+    assert torch.allclose(db.amax(dim=(-2, -1)), torch.zeros(2))
+
+
+def test_stft_matches_librosa(example):
+    y, _ = example
+    np.testing.assert_allclose(
+        audio.stft(y, 1024, 256),
+        np.abs(librosa.stft(y, n_fft=1024, hop_length=256)),
+        atol=1e-3,
+    )
+
+
+def test_load_resamples_and_mixes(tmp_path, example):
+    y, sr = example
+    stereo = np.stack([y, 0.5 * y], axis=1)
+    path = tmp_path / "clip.wav"
+    sf.write(path, stereo, sr, subtype="FLOAT")
+    mono, sr_out = audio.load(path)
+    assert sr_out == sr
+    np.testing.assert_allclose(mono, 0.75 * y, atol=1e-6)
+    both, _ = audio.load(path, mono=False)
+    assert both.shape == (2, len(y))
+    y16, sr16 = audio.load(path, sr=16000)
+    assert sr16 == 16000 and abs(len(y16) - len(y) * 16000 / sr) <= 1
+    ref = librosa.resample(0.75 * y, orig_sr=sr, target_sr=16000)
+    # Two band-limited resamplers agree closely away from the edges.
+    assert np.abs(y16[1000:-1000] - ref[1000:-1000]).max() < 0.02
+
+
+def test_frame_and_chunk():
+    y = np.arange(10, dtype=np.float32)
+    frames = audio.frame(y, 4, 3)
+    np.testing.assert_array_equal(frames, [[0, 1, 2, 3], [3, 4, 5, 6], [6, 7, 8, 9]])
+    S = np.arange(30.0).reshape(3, 10)
+    chunks = audio.chunk(S, 4)
+    assert chunks.shape == (2, 3, 4)
+    np.testing.assert_array_equal(chunks[1], S[:, 4:8])
+    assert audio.chunk(S, 4, hop=2).shape == (4, 3, 4)
+    np.testing.assert_allclose(audio.frames_to_time([0, 43]), [0.0, 43 * 512 / 22050])
+
+
+def test_play_returns_an_audio_widget(example):
+    player = audio.play(*example)
+    wav = player.data  # a WAV file in memory: the sample rate is at bytes 24..28
+    assert wav[:4] == b"RIFF" and int.from_bytes(wav[24:28], "little") == 22050
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: audio.melspectrogram(np.zeros(100, np.float32), 22050), "too short"),
+        (lambda: audio.melspectrogram(np.zeros((2, 44100), np.float32).T, 22050), "too short"),
+        (lambda: audio.melspectrogram(np.array([np.nan] * 4096), 22050), "NaN"),
+        (lambda: audio.melspectrogram(np.zeros(4096, np.int16), 22050), "floating-point"),
+        (lambda: audio.melspectrogram(np.zeros(4096, np.float32), 44.1), "sr must be an int"),
+        (lambda: audio.melspectrogram(np.zeros(4096, np.float32), 50), "plausible sample rate"),
+        (lambda: audio.melspectrogram(np.zeros(4096), 22050, fmax=20000), "fmax"),
+        (lambda: audio.resample(np.zeros((2, 10)), 22050, 16000), "to_mono"),
+        (lambda: audio.frame(np.zeros(3), 4, 1), "fewer than frame_length"),
+        (lambda: audio.chunk(np.zeros(5), 2), "2-D spectrogram"),
+        (lambda: audio.load_example("song"), "unknown example"),
+        (lambda: audio.power_to_db(-np.ones((2, 2))), "non-negative"),
+    ],
+)
+def test_bad_input_raises_clear_errors(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_load_reports_missing_unreadable_and_empty_files(tmp_path):
+    with pytest.raises(ValueError, match="not found"):
+        audio.load(tmp_path / "missing.wav")
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"this is not audio")
+    with pytest.raises(ValueError, match="could not read"):
+        audio.load(bad)
+    empty = tmp_path / "empty.wav"
+    sf.write(empty, np.zeros(0, np.float32), 22050)
+    with pytest.raises(ValueError, match="no audio samples"):
+        audio.load(empty)
+    short = tmp_path / "short.wav"
+    sf.write(short, np.zeros(100, np.float32), 22050)
+    with pytest.raises(ValueError, match="shorter than"):
+        audio.load(short, min_duration=1.0)
