@@ -1,0 +1,50 @@
+"""Small named filters and how they respond to a spectrogram.
+
+Lecture: local filters convolved with the input return feature maps; on a spectrogram a
+filter along time finds onsets, one along frequency finds harmonics or pitch changes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import ops
+
+__all__ = ["KERNELS", "get_kernel", "apply_filter"]
+
+KERNELS: dict[str, np.ndarray] = {
+    "identity": np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], dtype=float),
+    "smooth (box 3x3)": np.full((3, 3), 1 / 9),
+    "onset (time difference)": np.array([[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]], dtype=float) / 3,
+    "offset (negative time difference)": -np.array([[-1, 0, 1]] * 3, dtype=float) / 3,
+    "pitch edge (frequency difference)": np.array([[-1, -1, -1], [0, 0, 0], [1, 1, 1]], dtype=float)
+    / 3,
+    "sustained (horizontal line)": np.array([[-1, -1, -1], [2, 2, 2], [-1, -1, -1]], dtype=float)
+    / 6,
+    "percussive (vertical line)": np.array([[-1, 2, -1]] * 3, dtype=float) / 6,
+    "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=float),
+}  # kernels are written (frequency, time): row 0 is the lowest band, as plotted
+
+
+def get_kernel(name: str) -> np.ndarray:
+    """A copy of the named kernel (see ``KERNELS``)."""
+    if name not in KERNELS:
+        raise ValueError(f"unknown kernel {name!r}; choose one of {sorted(KERNELS)}")
+    return KERNELS[name].copy()
+
+
+def apply_filter(S: np.ndarray, kernel: np.ndarray, rectify: bool = False) -> np.ndarray:
+    """Convolve a spectrogram ``(n_bins, n_frames)`` with a 2-D kernel, keeping its size.
+
+    Lecture: a filter produces a feature map. Uses :func:`course_lib.ops.conv2d` with "same"
+    zero padding (odd kernel sizes); ``rectify`` applies a ReLU as a CNN layer would.
+    """
+    S = np.asarray(S, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    if S.ndim != 2:
+        raise ValueError(f"S must be 2-D (n_bins, n_frames), got shape {S.shape}")
+    if kernel.ndim != 2 or kernel.shape[0] % 2 == 0 or kernel.shape[1] % 2 == 0:
+        raise ValueError(f"kernel must be 2-D with odd sizes (e.g. 3x3), got {kernel.shape}")
+    pad = (kernel.shape[0] // 2, kernel.shape[1] // 2)
+    out = ops.conv2d(S[None, None], kernel[None, None], padding=pad)[0, 0]
+    return np.maximum(out, 0) if rectify else out
