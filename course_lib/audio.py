@@ -23,6 +23,7 @@ __all__ = [
     "stft",
     "melspectrogram",
     "power_to_db",
+    "cqt",
     "log_compress",
     "frame",
     "chunk",
@@ -236,6 +237,36 @@ def melspectrogram(
     ).to(device=yt.device, dtype=yt.dtype)
     S = transform(yt)
     return S.numpy() if was_numpy else S
+
+
+def cqt(
+    y: np.ndarray,
+    sr: int = 22050,
+    hop_length: int = 512,
+    fmin: float = 32.70,
+    n_bins: int = 84,
+    bins_per_octave: int = 12,
+) -> np.ndarray:
+    """Constant-Q magnitude spectrogram ``(n_bins, n_frames)`` (librosa's CQT).
+
+    Lecture: translation invariance in pitch. On a log-frequency axis with
+    ``bins_per_octave`` bins, transposing by one semitone shifts the pattern of harmonics by
+    ``bins_per_octave / 12`` bins, so a convolution sees the same shape.
+    """
+    import librosa
+
+    sr = _check_sr(sr)
+    y = _check_audio(np.asarray(y, dtype=np.float32))
+    fmax = fmin * 2 ** (n_bins / bins_per_octave)
+    if fmax >= sr / 2:
+        raise ValueError(
+            f"the top CQT bin ({fmax:.0f} Hz) must stay below sr/2 = {sr / 2:.0f} Hz: "
+            "use fewer n_bins or a lower fmin"
+        )
+    C = librosa.cqt(
+        y, sr=sr, hop_length=hop_length, fmin=fmin, n_bins=n_bins, bins_per_octave=bins_per_octave
+    )
+    return np.abs(C).astype(np.float32)
 
 
 def power_to_db(S, ref: float | str = "max", amin: float = 1e-10, top_db: float | None = 80.0):

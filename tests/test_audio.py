@@ -60,6 +60,23 @@ def test_stft_matches_librosa(example):
     )
 
 
+def test_cqt_shifts_by_one_bin_per_semitone():
+    from course_lib.data.render import Note, render_notes
+
+    def profile(pitch):
+        y = render_notes([Note(pitch, 0.0, 1.0, program=73)], sr=22050, duration=1.0)
+        C = audio.cqt(y, 22050, fmin=librosa.midi_to_hz(36), n_bins=60)
+        return np.log1p(100 * C[:, 10:30].mean(axis=1))
+
+    # The harmonic pattern of G4 is that of C4 moved up by 7 bins (7 semitones).
+    a, b = profile(60), profile(67)
+    lags = np.arange(-12, 13)
+    scores = [np.dot(a[max(0, -k) : 60 - max(0, k)], b[max(0, k) : 60 - max(0, -k)]) for k in lags]
+    assert lags[int(np.argmax(scores))] == 7
+    with pytest.raises(ValueError, match="below sr/2"):
+        audio.cqt(np.zeros(4096, np.float32), 8000, n_bins=84)
+
+
 def test_load_resamples_and_mixes(tmp_path, example):
     y, sr = example
     stereo = np.stack([y, 0.5 * y], axis=1)
