@@ -25,6 +25,7 @@ __all__ = [
     "power_to_db",
     "cqt",
     "log_compress",
+    "mel_to_audio",
     "frame",
     "chunk",
     "frames_to_time",
@@ -294,6 +295,25 @@ def log_compress(S, C: float = 10.0):
     if isinstance(S, torch.Tensor):
         return torch.log1p(C * S)
     return np.log1p(C * np.asarray(S))
+
+
+def mel_to_audio(
+    S: np.ndarray, sr: int = 22050, n_fft: int = 2048, hop_length: int = 512, n_iter: int = 32
+) -> np.ndarray:
+    """Listen to a (modified) mel power spectrogram: invert it with Griffin-Lim (librosa).
+
+    Lecture: hearing what a representation keeps, e.g. a pooled spectrogram. The phase is
+    estimated, so expect some "phasiness"; more ``n_iter`` sounds better and costs more.
+    """
+    import librosa
+
+    S = np.asarray(S, dtype=np.float32)
+    if S.ndim != 2 or (S < 0).any():
+        raise ValueError(f"S must be a 2-D non-negative mel power spectrogram, got shape {S.shape}")
+    y = librosa.feature.inverse.mel_to_audio(
+        S, sr=_check_sr(sr), n_fft=n_fft, hop_length=hop_length, n_iter=n_iter
+    )
+    return y.astype(np.float32)
 
 
 def frame(y: np.ndarray, frame_length: int, hop_length: int) -> np.ndarray:

@@ -18,7 +18,7 @@ from numpy.lib.stride_tricks import as_strided
 from ._validate import Pair, as_pair, check_nchw
 from .shapes import conv_output_size, pool_output_size
 
-__all__ = ["conv2d", "locally_connected2d", "pool2d", "extract_windows"]
+__all__ = ["conv2d", "locally_connected2d", "pool2d", "unpool2d", "extract_windows"]
 
 POOL_MODES = ("max", "avg", "std", "lp")
 
@@ -253,3 +253,23 @@ def pool2d(
     if mode == "std":
         return np.nanstd(windows, axis=(-2, -1))
     return np.nanmean(np.abs(windows) ** p, axis=(-2, -1)) ** (1.0 / p)
+
+
+def unpool2d(x: np.ndarray, kernel_size: int | Sequence[int]) -> np.ndarray:
+    """Nearest-neighbour upsampling: repeat every cell ``kH x kW`` times.
+
+    Lecture: sub-sampling. Undoing the *size* change of non-overlapping pooling (not its
+    information loss) lets us look at — or listen to — what a pooled map kept.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W)
+    kernel_size : int or (int, int)
+
+    Returns
+    -------
+    ndarray, shape (N, C, H * kH, W * kW)
+    """
+    x = check_nchw(x)
+    kh, kw = as_pair(kernel_size, "kernel_size", minimum=1)
+    return np.repeat(np.repeat(x, kh, axis=2), kw, axis=3)

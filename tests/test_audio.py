@@ -94,6 +94,18 @@ def test_load_resamples_and_mixes(tmp_path, example):
     assert np.abs(y16[1000:-1000] - ref[1000:-1000]).max() < 0.02
 
 
+def test_mel_to_audio_round_trip_keeps_the_spectrum(example):
+    y, sr = example
+    S = audio.melspectrogram(y, sr)
+    y_hat = audio.mel_to_audio(S, sr, n_iter=16)
+    assert abs(len(y_hat) - len(y)) <= 512
+    S_hat = audio.melspectrogram(y_hat, sr)[:, : S.shape[1]]
+    corr = np.corrcoef(np.log1p(S[:, : S_hat.shape[1]]).ravel(), np.log1p(S_hat).ravel())[0, 1]
+    assert corr > 0.9
+    with pytest.raises(ValueError, match="non-negative"):
+        audio.mel_to_audio(-S, sr)
+
+
 def test_frame_and_chunk():
     y = np.arange(10, dtype=np.float32)
     frames = audio.frame(y, 4, 3)

@@ -160,6 +160,15 @@ def test_std_and_lp_pool_ignore_padding():
     assert ops.pool2d(-x, 3, 2, 1, "max")[0, 0, 0, 0] == 0.0
 
 
+def test_unpool_repeats_cells_and_max_of_unpooled_is_identity():
+    pooled = ops.pool2d(SLIDE[None, None], 2)
+    up = ops.unpool2d(pooled, 2)
+    assert up.shape == (1, 1, 4, 4)
+    np.testing.assert_array_equal(up[0, 0, :2, :2], [[5, 5], [5, 5]])
+    np.testing.assert_array_equal(ops.pool2d(up, 2), pooled)
+    assert ops.unpool2d(pooled, (1, 3)).shape == (1, 1, 2, 6)
+
+
 def test_extract_windows_is_a_view_of_patches():
     x = np.arange(16.0).reshape(1, 1, 4, 4)
     win = ops.extract_windows(x, 2, stride=2)
