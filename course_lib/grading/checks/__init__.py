@@ -1,0 +1,126 @@
+"""Hidden checks of the graded assignments, judged in the grader's process.
+
+Lecture: course logistics (graded assignments). Each autograded test cell of an assignment
+ends with a hidden region that calls :func:`course_lib.grading.probe.hidden_check` with the
+key ``"<assignment>/<grade_id>"`` and the student's answer. In the student's kernel the probe
+only *runs* the answer on inputs drawn from a per-run secret seed and serialises the outputs;
+the grader re-draws the same inputs in its own process, computes the reference values with
+``course_lib`` and compares. Nothing the student's kernel does (monkeypatching
+``numpy.testing``, ``assert`` helpers or builtins) can turn a wrong output into a pass.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Check", "CaseResult", "get_check", "checks_for", "ASSIGNMENT_MODULES"]
+
+# One module per assignment; imported lazily so that the kernel only loads what it grades.
+ASSIGNMENT_MODULES = {"a1": "a1", "a2": "a2", "a3": "a3", "a4": "a4"}
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """Verdict on one hidden case: ``ok`` and a message that reveals no reference value."""
+
+    ok: bool
+    message: str = ""
+
+
+def _default_call(answer: Any, case: dict) -> Any:
+    return answer(**case)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A hidden check of one autograded test cell.
+
+    Parameters
+    ----------
+    key : str
+        ``"<assignment>/<grade_id>"`` of the test cell the check belongs to.
+    make_cases : callable(numpy.random.Generator) -> list of dict
+        Draws the hidden inputs. Runs in the student's kernel *and* in the grader, from the
+        same seed; it must only use the generator (no global state).
+    expected : callable(dict) -> array-like
+        The reference output for one case, computed with ``course_lib``. Only the grader
+        calls it.
+    call : callable(answer, dict) -> array-like
+        How the probe applies the student's answer to a case (default ``answer(**case)``).
+    rtol, atol : float
+        Tolerances of ``numpy.allclose``; integer answers must match exactly.
+    compare : callable(got, expected) -> CaseResult, optional
+        A custom comparison (for metrics with thresholds); replaces the default.
+    """
+
+    key: str
+    make_cases: Callable[[np.random.Generator], list[dict]]
+    expected: Callable[[dict], Any]
+    call: Callable[[Any, dict], Any] = _default_call
+    rtol: float = 1e-5
+    atol: float = 1e-6
+    compare: Callable[[Any, Any], CaseResult] | None = None
+    description: str = field(default="", compare=False)
+
+    def cases(self, seed: int) -> list[dict]:
+        """The hidden inputs for ``seed`` (a fresh generator per check, so order is irrelevant)."""
+        digest = sum((i + 1) * ord(c) for i, c in enumerate(self.key))
+        return self.make_cases(np.random.default_rng([seed, digest]))
+
+    def judge(self, got: Any, case: dict) -> CaseResult:
+        """Compare one serialised student output with the reference (grader side)."""
+        expected = self.expected(case)
+        if self.compare is not None:
+            return self.compare(got, expected)
+        return compare_arrays(got, expected, rtol=self.rtol, atol=self.atol)
+
+
+def compare_arrays(got: Any, expected: Any, *, rtol: float, atol: float) -> CaseResult:
+    """Shape, then value comparison of two array-likes; messages give sizes, never values."""
+    exp = np.asarray(expected)
+    try:
+        arr = np.asarray(got, dtype=np.float64 if exp.dtype.kind in "fc" else None)
+    except (TypeError, ValueError) as err:
+        return CaseResult(False, f"the output is not an array of numbers ({err})")
+    if arr.shape != exp.shape:
+        return CaseResult(False, f"output shape {arr.shape}, expected {exp.shape}")
+    if arr.dtype.kind not in "biuf" or exp.dtype.kind not in "biuf":
+        ok = bool(np.array_equal(arr, exp))
+        return CaseResult(ok, "" if ok else "the output differs from the reference")
+    if exp.dtype.kind in "biu":
+        ok = bool(np.array_equal(arr, exp))
+        return CaseResult(ok, "" if ok else "the integer output differs from the reference")
+    if not np.all(np.isfinite(arr)):
+        return CaseResult(False, "the output contains nan or inf")
+    err = np.abs(arr - exp)
+    ok = bool(np.all(err <= atol + rtol * np.abs(exp)))
+    return CaseResult(ok, "" if ok else f"max abs error {err.max():.3g} (tolerance {atol:g})")
+
+
+def checks_for(assignment: str) -> dict[str, Check]:
+    """All checks of an assignment, keyed by the test cell's grade_id."""
+    if assignment not in ASSIGNMENT_MODULES:
+        raise ValueError(
+            f"checks_for: unknown assignment {assignment!r}; known: {sorted(ASSIGNMENT_MODULES)}"
+        )
+    module = importlib.import_module(f"{__name__}.{ASSIGNMENT_MODULES[assignment]}")
+    return {c.key.split("/", 1)[1]: c for c in module.CHECKS}
+
+
+def get_check(key: str) -> Check:
+    """The check registered under ``"<assignment>/<grade_id>"``."""
+    if not isinstance(key, str) or key.count("/") != 1:
+        raise ValueError(f"get_check: key must look like 'a1/test_conv2d', got {key!r}")
+    assignment, grade_id = key.split("/")
+    checks = checks_for(assignment)
+    if grade_id not in checks:
+        raise ValueError(
+            f"get_check: assignment {assignment!r} has no check {grade_id!r}; "
+            f"known: {sorted(checks)}"
+        )
+    return checks[grade_id]

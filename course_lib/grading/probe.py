@@ -1,0 +1,104 @@
+"""The hidden-test call of the graded notebooks: run the answer, record the outputs.
+
+Lecture: course logistics (graded assignments).
+
+Inside the grading sandbox (``COURSE_GRADING_OUT`` is set) :func:`hidden_check` applies the
+student's answer to hidden inputs drawn from ``COURSE_GRADING_SEED`` and writes the outputs
+to a JSON file; it decides nothing. The grader judges the file in its own process against
+``course_lib``'s values. Outside the sandbox (an instructor running the source notebook, or
+plain ``nbgrader autograde``) it compares in-process and raises ``AssertionError`` on a
+mismatch, like an ordinary hidden test.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from typing import Any
+
+import numpy as np
+
+from .checks import get_check
+
+__all__ = ["hidden_check", "to_jsonable", "from_jsonable", "record_path", "OUT_ENV", "SEED_ENV"]
+
+OUT_ENV = "COURSE_GRADING_OUT"
+SEED_ENV = "COURSE_GRADING_SEED"
+_MAX_ELEMENTS = 1_000_000
+
+
+def record_path(out_dir: str, key: str) -> str:
+    """File the probe writes for ``key`` inside ``out_dir``."""
+    return os.path.join(out_dir, re.sub(r"[^A-Za-z0-9_.-]", "_", key) + ".json")
+
+
+def to_jsonable(value: Any) -> dict:
+    """Serialise an output (number, sequence, ndarray or torch tensor) to plain JSON data."""
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # torch.Tensor, without importing torch
+        value = value.detach().cpu().numpy()
+    arr = np.asarray(value)
+    if arr.dtype == object or arr.dtype.kind not in "biuf":
+        raise TypeError(f"expected numbers, got an array of dtype {arr.dtype}")
+    if arr.size > _MAX_ELEMENTS:
+        raise ValueError(f"output too large ({arr.size} elements)")
+    kind = "int" if arr.dtype.kind in "biu" else "float"
+    flat = arr.astype(np.int64 if kind == "int" else np.float64).ravel().tolist()
+    if kind == "float":
+        flat = [x if math.isfinite(x) else repr(x) for x in flat]
+    return {"shape": list(arr.shape), "kind": kind, "data": flat}
+
+
+def hidden_check(key: str, answer: Any) -> None:
+    """Run ``answer`` on the hidden inputs of check ``key`` and record (or check) the outputs.
+
+    Parameters
+    ----------
+    key : str
+        ``"<assignment>/<grade_id>"`` of the enclosing test cell.
+    answer : object
+        What the student wrote (a function, a class or a value), passed to the check's
+        ``call``.
+    """
+    check = get_check(key)
+    out_dir = os.environ.get(OUT_ENV)
+    seed = int(os.environ.get(SEED_ENV, "0"))
+    cases = check.cases(seed)
+    results = []
+    for case in cases:
+        try:
+            results.append({"ok": True, "value": to_jsonable(check.call(answer, case))})
+        except Exception as err:  # noqa: BLE001 - any student error is a failed case
+            results.append({"ok": False, "error": f"{type(err).__name__}: {err}"[:300]})
+    if out_dir:
+        with open(record_path(out_dir, key), "w") as f:
+            json.dump({"key": key, "cases": results}, f)
+        return
+    for i, (case, res) in enumerate(zip(cases, results, strict=True)):
+        if not res["ok"]:
+            raise AssertionError(f"hidden case {i}: {res['error']}")
+        verdict = check.judge(from_jsonable(res["value"]), case)
+        if not verdict.ok:
+            raise AssertionError(f"hidden case {i}: {verdict.message}")
+
+
+def from_jsonable(record: Any) -> np.ndarray:
+    """Inverse of :func:`to_jsonable`; raises ``ValueError`` on anything malformed."""
+    if not isinstance(record, dict):
+        raise ValueError("a recorded value must be an object")
+    shape, kind, data = record.get("shape"), record.get("kind"), record.get("data")
+    if not (isinstance(shape, list) and all(isinstance(n, int) and n >= 0 for n in shape)):
+        raise ValueError("bad shape in the record")
+    if kind not in ("int", "float") or not isinstance(data, list):
+        raise ValueError("bad kind or data in the record")
+    if math.prod(shape) != len(data) or len(data) > _MAX_ELEMENTS:
+        raise ValueError("the record's data does not match its shape")
+    if kind == "int":
+        if not all(isinstance(x, int) and not isinstance(x, bool) for x in data):
+            raise ValueError("non-integer data in an int record")
+        return np.array(data, dtype=np.int64).reshape(shape)
+    vals = [float(x) if isinstance(x, str) else x for x in data]
+    if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in vals):
+        raise ValueError("non-numeric data in a float record")
+    return np.array(vals, dtype=np.float64).reshape(shape)

@@ -1,0 +1,380 @@
+"""Run one submission's notebook in a sandbox: own user, resource limits, no network.
+
+Lecture: course logistics (graded assignments).
+
+When the grader runs as root, every worker slot gets its own unprivileged uid (no login
+entry needed) and each run
+
+- starts in new network and mount namespaces: only a loopback interface (no network); empty
+  read-only file systems over the paths the grader hides (gradebook, sources with solutions,
+  other submissions) and private ``/tmp``, ``/var/tmp`` and ``/dev/shm``;
+- has ``RLIMIT_CPU``, ``RLIMIT_AS`` (memory), ``RLIMIT_NPROC`` (processes of that uid),
+  ``RLIMIT_FSIZE`` and a wall-clock limit, and ``no_new_privs`` (setuid programs do not
+  elevate);
+- works in a private directory (mode 0700, owned by the slot's uid) holding only the
+  assembled notebook;
+- ends with every process of the slot's uid killed, so nothing outlives the run.
+
+Without root the run keeps the resource limits, its own session and the kill of leftover
+processes it can find, and :func:`isolation_mode` says that it is degraded.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import json
+import os
+import resource
+import signal
+import socket
+import stat
+import struct
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+__all__ = [
+    "SandboxPolicy",
+    "SandboxRun",
+    "isolation_mode",
+    "run_sandboxed",
+    "kill_uid",
+    "UID_BASE",
+]
+
+UID_BASE = int(os.environ.get("COURSE_GRADING_UID_BASE", "64000"))
+TOKEN_ENV = "COURSE_GRADING_TOKEN"
+
+_CLONE_NEWNS = 0x00020000
+_CLONE_NEWNET = 0x40000000
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
+_MS_BIND, _MS_REC, _MS_PRIVATE = 4096, 16384, 1 << 18
+_PR_SET_NO_NEW_PRIVS = 38
+_SIOCGIFFLAGS, _SIOCSIFFLAGS, _IFF_UP = 0x8913, 0x8914, 0x1
+_PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+@dataclass(frozen=True)
+class SandboxPolicy:
+    """Limits of one sandboxed run.
+
+    Parameters
+    ----------
+    wall_s : float
+        Wall-clock limit of the whole notebook, in seconds.
+    cell_timeout_s : float
+        Per-cell limit (the kernel is interrupted and the next cell runs).
+    cpu_s : int
+        CPU-time limit per process, in seconds (``RLIMIT_CPU``).
+    memory_bytes : int
+        Address-space limit per process (``RLIMIT_AS``); importing torch needs about 3.5 GB.
+    nproc : int
+        Most processes and threads of the sandbox user (``RLIMIT_NPROC``, root mode only).
+    fsize_bytes : int
+        Largest file the run may write (``RLIMIT_FSIZE``).
+    hide : tuple of str
+        Paths made unreadable in the sandbox (root mode: an empty file system over each).
+    """
+
+    wall_s: float = 300.0
+    cell_timeout_s: float = 60.0
+    cpu_s: int = 300
+    memory_bytes: int = 6 * 2**30
+    nproc: int = 256
+    fsize_bytes: int = 256 * 2**20
+    hide: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        for name in ("wall_s", "cell_timeout_s", "cpu_s", "memory_bytes", "nproc", "fsize_bytes"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or value <= 0:
+                raise ValueError(f"SandboxPolicy: {name} must be a positive number, got {value!r}")
+
+
+@dataclass
+class SandboxRun:
+    """What a sandboxed command did: exit status, timeout, wall time and output tails."""
+
+    returncode: int | None
+    timed_out: bool
+    wall_s: float
+    stdout: str
+    stderr: str
+    leftover_killed: int
+
+
+def isolation_mode() -> str:
+    """``"user+namespaces"`` when running as root, else ``"limits-only"`` (degraded)."""
+    return "user+namespaces" if os.geteuid() == 0 else "limits-only"
+
+
+def _libc():
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _mount(libc, source: str, target: str, fstype: str | None, flags: int, data: str) -> None:
+    res = libc.mount(
+        source.encode(),
+        target.encode(),
+        fstype.encode() if fstype else None,
+        ctypes.c_ulong(flags),
+        data.encode() if data else None,
+    )
+    if res != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"mount {target}: {os.strerror(err)}")
+
+
+def _loopback_up() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        ifr = struct.pack("16sh", b"lo", 0)
+        flags = struct.unpack("16sh", fcntl.ioctl(s, _SIOCGIFFLAGS, ifr))[1]
+        fcntl.ioctl(s, _SIOCSIFFLAGS, struct.pack("16sh", b"lo", flags | _IFF_UP))
+
+
+def _needed_paths() -> list[str]:
+    """Folders the sandboxed Python must read: interpreter, environment, course_lib."""
+    import course_lib
+
+    paths = {sys.base_prefix, sys.prefix, str(Path(course_lib.__file__).resolve().parents[1])}
+    paths.update(p for p in sys.path if p and os.path.isdir(p))
+    return sorted({os.path.realpath(p) for p in paths})
+
+
+def _closed_ancestor(path: str) -> str | None:
+    """The highest ancestor of ``path`` that other users cannot traverse (e.g. ``/root``)."""
+    parts = Path(path).parts
+    for i in range(2, len(parts) + 1):
+        part = os.path.join(*parts[:i])
+        if not os.stat(part).st_mode & stat.S_IXOTH:
+            return part
+    return None
+
+
+def _mkdirs(path: str, mode: int = 0o711) -> None:
+    parts = Path(path).parts
+    for i in range(2, len(parts) + 1):
+        part = os.path.join(*parts[:i])
+        if not os.path.isdir(part):
+            os.mkdir(part)
+            os.chmod(part, mode)
+
+
+def _expose(libc, paths: list[str]) -> None:
+    """Make ``paths`` reachable when an ancestor is closed to other users.
+
+    The closed ancestor gets an empty file system (so the rest of it stays hidden) and each
+    needed folder is bound back into it.
+    """
+    by_ancestor: dict[str, list[tuple[str, int]]] = {}
+    for path in paths:
+        top = _closed_ancestor(path)
+        if top is not None:
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+            by_ancestor.setdefault(top, []).append((path, fd))
+    for top, items in by_ancestor.items():
+        _mount(libc, "tmpfs", top, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=711,size=64k")
+        for path, fd in items:
+            _mkdirs(path)
+            _mount(libc, f"/proc/self/fd/{fd}", path, None, _MS_BIND, "")
+            os.close(fd)
+
+
+def _isolate(workdir: str, hide: list[str]) -> None:
+    """New network and mount namespaces; hide paths; private temporary directories."""
+    libc = _libc()
+    if libc.unshare(_CLONE_NEWNET | _CLONE_NEWNS) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"unshare: {os.strerror(err)}")
+    _mount(libc, "none", "/", None, _MS_REC | _MS_PRIVATE, "")
+    _loopback_up()
+    _expose(libc, _needed_paths())
+    keep = os.open(workdir, os.O_RDONLY | os.O_DIRECTORY)
+    for path in _PRIVATE_TMP:
+        if os.path.isdir(path):
+            _mount(libc, "tmpfs", path, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=1777,size=512m")
+    # The workdir may have lived under /tmp: bind it back from the descriptor kept open.
+    if not os.path.isdir(workdir):
+        _mkdirs(workdir)
+        _mount(libc, f"/proc/self/fd/{keep}", workdir, None, _MS_BIND, "")
+    os.close(keep)
+    flags = _MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
+    for path in hide:
+        if os.path.isdir(path):
+            _mount(libc, "tmpfs", path, "tmpfs", flags, "mode=000,size=4k")
+        elif os.path.exists(path):
+            _mount(libc, "/dev/null", path, None, _MS_BIND, "")
+
+
+def _launch(spec: dict) -> None:
+    """Body of ``python -m course_lib.grading.sandbox SPEC``: isolate, limit, drop, exec."""
+    os.umask(0o077)
+    if spec.get("uid") is not None and os.geteuid() == 0:
+        _isolate(spec["workdir"], spec["hide"])
+    limits = {
+        resource.RLIMIT_CPU: (spec["cpu_s"], spec["cpu_s"] + 5),
+        resource.RLIMIT_AS: (spec["memory_bytes"], spec["memory_bytes"]),
+        resource.RLIMIT_FSIZE: (spec["fsize_bytes"], spec["fsize_bytes"]),
+        resource.RLIMIT_CORE: (0, 0),
+        resource.RLIMIT_NOFILE: (1024, 1024),
+    }
+    if spec.get("uid") is not None:
+        limits[resource.RLIMIT_NPROC] = (spec["nproc"], spec["nproc"])
+    for which, value in limits.items():
+        resource.setrlimit(which, value)
+    if spec.get("uid") is not None and os.geteuid() == 0:
+        os.setgroups([])
+        os.setgid(spec["gid"])
+        os.setuid(spec["uid"])
+    _libc().prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    os.chdir(spec["workdir"])
+    os.execve(spec["argv"][0], spec["argv"], spec["env"])
+
+
+def _processes() -> list[tuple[int, int, str]]:
+    """(pid, real uid, state) of every live process."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            text = Path(f"/proc/{entry}/status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+        try:
+            uid = int(fields["Uid"].split()[0])
+            state = fields["State"].split()[0]
+        except (KeyError, IndexError, ValueError):
+            continue
+        out.append((int(entry), uid, state))
+    return out
+
+
+def kill_uid(uid: int, gid: int | None = None, rounds: int = 50) -> int:
+    """Kill every process of ``uid`` (root only); returns how many were alive.
+
+    A child forks as root (exempt from the uid's process limit), becomes ``uid`` and sends
+    ``SIGKILL`` to every process it may signal (``kill(-1)``), until none is left.
+    """
+    if os.geteuid() != 0:
+        raise ValueError("kill_uid: only root can kill the processes of another uid")
+    if uid == 0:
+        raise ValueError("kill_uid: refusing to kill the processes of root (uid 0)")
+    first = None
+    for _ in range(rounds):
+        alive = [pid for pid, u, state in _processes() if u == uid and state != "Z"]
+        first = len(alive) if first is None else first
+        if not alive:
+            break
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - child
+            try:
+                os.setgroups([])
+                os.setgid(uid if gid is None else gid)
+                os.setuid(uid)
+                os.kill(-1, signal.SIGKILL)
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        time.sleep(0.02)
+    return first or 0
+
+
+def _kill_token(token: str, exclude: int) -> int:
+    """Degraded mode: kill our own processes whose environment carries ``token``."""
+    killed = 0
+    needle = f"{TOKEN_ENV}={token}".encode()
+    for pid, uid, state in _processes():
+        if uid != os.getuid() or pid in (exclude, os.getpid()) or state == "Z":
+            continue
+        try:
+            env = Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:
+            continue
+        if needle in env.split(b"\0"):
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except ProcessLookupError:
+                pass
+    return killed
+
+
+def _tail(path: Path, limit: int = 4000) -> str:
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - limit))
+            return f.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def run_sandboxed(
+    argv: list[str],
+    workdir: str,
+    env: dict[str, str],
+    policy: SandboxPolicy,
+    uid: int | None,
+    logdir: str,
+) -> SandboxRun:
+    """Run ``argv`` under ``policy`` in ``workdir`` as ``uid`` (``None``: limits only).
+
+    ``env`` is the complete environment of the command (nothing else is inherited).
+    Output goes to files in ``logdir`` (owned by the grader); their tails are returned.
+    """
+    token = os.urandom(8).hex()
+    spec = {
+        "argv": argv,
+        "env": {**env, TOKEN_ENV: token},
+        "workdir": workdir,
+        "uid": uid,
+        "gid": uid,
+        "hide": [str(p) for p in policy.hide],
+        **{k: v for k, v in asdict(policy).items() if k != "hide"},
+    }
+    if uid is not None:
+        kill_uid(uid)
+    out_path, err_path = Path(logdir) / "stdout.txt", Path(logdir) / "stderr.txt"
+    launcher_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+    start = time.monotonic()
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-m", "course_lib.grading.sandbox", json.dumps(spec)],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            env=launcher_env,
+            cwd=workdir,
+            start_new_session=True,
+        )
+        timed_out = False
+        try:
+            proc.wait(timeout=policy.wall_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            proc.wait()
+    wall = time.monotonic() - start
+    leftover = kill_uid(uid) if uid is not None else _kill_token(token, proc.pid)
+    return SandboxRun(
+        returncode=None if timed_out else proc.returncode,
+        timed_out=timed_out,
+        wall_s=wall,
+        stdout=_tail(out_path),
+        stderr=_tail(err_path),
+        leftover_killed=leftover,
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised through run_sandboxed
+    _launch(json.loads(sys.argv[1]))
