@@ -1,0 +1,223 @@
+"""PyTorch datasets over manifests: clips, chunks, frame-level targets and augmentation.
+
+Lecture: training CNNs for MIR tasks — semantic-level tasks train on random chunks of a clip
+and evaluate on sliding windows; event- and frame-level tasks need targets aligned to the
+spectrogram frames (onsets, f0, activity, pitch sets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from .. import audio
+from .manifest import Item, Manifest
+
+__all__ = [
+    "ClipDataset",
+    "Augment",
+    "class_target",
+    "multilabel_target",
+    "onset_target",
+    "pianoroll_target",
+    "read_label_csv",
+    "sample_at",
+    "make_loader",
+]
+
+
+def class_target(key: str, classes: Sequence[str]) -> Callable[[Manifest, Item, int, int], int]:
+    """Target function: index of ``item.labels[key]`` in ``classes`` (single-label)."""
+    index = {c: i for i, c in enumerate(classes)}
+
+    def target(_m: Manifest, item: Item, _start: int, _n: int) -> torch.Tensor:
+        return torch.tensor(index[item.labels[key]])
+
+    return target
+
+
+def multilabel_target(key: str, classes: Sequence[str]):
+    """Target function: multi-hot vector over ``classes`` from ``item.labels[key]``."""
+    index = {c: i for i, c in enumerate(classes)}
+
+    def target(_m: Manifest, item: Item, _start: int, _n: int) -> torch.Tensor:
+        y = torch.zeros(len(classes))
+        y[[index[t] for t in item.labels[key] if t in index]] = 1.0
+        return y
+
+    return target
+
+
+def onset_target(
+    onsets: Sequence[float],
+    n_frames: int,
+    sr: int,
+    hop_length: int,
+    start: float = 0.0,
+    widen: int = 0,
+) -> np.ndarray:
+    """Frame-wise onset target: 1 at the frame nearest each onset (``widen`` frames around)."""
+    y = np.zeros(n_frames, dtype=np.float32)
+    frames = np.round((np.asarray(onsets) - start) * sr / hop_length).astype(int)
+    for f in frames:
+        lo, hi = max(f - widen, 0), min(f + widen + 1, n_frames)
+        if lo < hi:
+            y[lo:hi] = 1.0
+    return y
+
+
+def pianoroll_target(
+    notes: Sequence[Sequence[float]],
+    n_frames: int,
+    sr: int,
+    hop_length: int,
+    lowest: int = 21,
+    n_pitches: int = 88,
+) -> np.ndarray:
+    """Frame-wise multi-pitch target ``(n_pitches, n_frames)`` from ``[onset, offset, pitch]``."""
+    roll = np.zeros((n_pitches, n_frames), dtype=np.float32)
+    times = np.arange(n_frames) * hop_length / sr
+    for onset, offset, pitch in notes:
+        k = int(pitch) - lowest
+        if 0 <= k < n_pitches:
+            roll[k, (times >= onset) & (times < offset)] = 1.0
+    return roll
+
+
+def read_label_csv(path) -> tuple[np.ndarray, np.ndarray]:
+    """Read a ``time_s,value`` label file (f0 in Hz or 0/1 activity)."""
+    data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+    return data[:, 0], data[:, 1]
+
+
+def sample_at(times: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Nearest-label value at each query time (labels hold between their frames)."""
+    idx = np.clip(np.searchsorted(times, query - 1e-9), 0, len(times) - 1)
+    prev = np.clip(idx - 1, 0, len(times) - 1)
+    use_prev = np.abs(times[prev] - query) < np.abs(times[idx] - query)
+    return values[np.where(use_prev, prev, idx)]
+
+
+@dataclass
+class Augment:
+    """Random gain and additive noise applied to training audio (labels unchanged).
+
+    Parameters
+    ----------
+    gain_db : (float, float)
+        Range of a random gain in dB.
+    noise_snr_db : (float, float) or None
+        Range of the signal-to-noise ratio of added white noise; ``None`` adds none.
+    seed : int
+    """
+
+    gain_db: tuple[float, float] = (-6.0, 6.0)
+    noise_snr_db: tuple[float, float] | None = (20.0, 40.0)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        self._rng = np.random.default_rng(self.seed)
+
+    def __call__(self, y: np.ndarray) -> np.ndarray:
+        y = y * 10 ** (self._rng.uniform(*self.gain_db) / 20)
+        if self.noise_snr_db is not None:
+            power = float(np.mean(y**2)) + 1e-12
+            snr = self._rng.uniform(*self.noise_snr_db)
+            y = y + self._rng.standard_normal(len(y)).astype(np.float32) * np.sqrt(
+                power / 10 ** (snr / 10)
+            )
+        return y.astype(np.float32)
+
+
+class ClipDataset(Dataset):
+    """Audio clips (or chunks of them) with targets, from a manifest split.
+
+    Parameters
+    ----------
+    manifest : Manifest
+    split : {"train", "valid", "test"}
+    target : callable ``(manifest, item, start_sample, n_samples) -> Tensor``
+        E.g. :func:`class_target`, :func:`multilabel_target` or a frame-level function.
+    chunk_seconds : float, optional
+        Return chunks of this length instead of whole clips.
+    random_chunk : bool
+        Random chunk start (training) or the first chunk (evaluation; see ``windows``).
+    augment : callable, optional
+        Audio-to-audio augmentation (e.g. :class:`Augment`), training only.
+    seed : int
+        Seed of the chunk positions.
+
+    Items are ``(y, target)`` with ``y`` a float32 tensor ``(n_samples,)``. Audio is read once
+    and cached in memory (the course datasets are small).
+    """
+
+    def __init__(
+        self,
+        manifest: Manifest,
+        split: str,
+        target,
+        chunk_seconds: float | None = None,
+        random_chunk: bool = True,
+        augment=None,
+        seed: int = 0,
+    ) -> None:
+        self.manifest = manifest
+        self.items = manifest.split(split)
+        if not self.items:
+            raise ValueError(f"{manifest.name} has no items in split {split!r}")
+        self.sr = manifest.sr
+        self.target = target
+        self.chunk = None if chunk_seconds is None else int(round(chunk_seconds * self.sr))
+        self.random_chunk = random_chunk
+        self.augment = augment
+        self._rng = np.random.default_rng(seed)
+        self._cache: dict[str, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def load(self, item: Item) -> np.ndarray:
+        if item.id not in self._cache:
+            y, _ = audio.load(self.manifest.audio_path(item), sr=self.sr)
+            self._cache[item.id] = y
+        return self._cache[item.id]
+
+    def __getitem__(self, index: int):
+        item = self.items[index]
+        y = self.load(item)
+        start, n = 0, len(y)
+        if self.chunk is not None:
+            if len(y) < self.chunk:
+                y = np.pad(y, (0, self.chunk - len(y)))
+            max_start = len(y) - self.chunk
+            start = int(self._rng.integers(0, max_start + 1)) if self.random_chunk else 0
+            y, n = y[start : start + self.chunk], self.chunk
+        if self.augment is not None:
+            y = self.augment(y)
+        return torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32)), self.target(
+            self.manifest, item, start, n
+        )
+
+
+def make_loader(
+    dataset: Dataset,
+    batch_size: int = 16,
+    shuffle: bool = False,
+    num_workers: int = 0,
+    seed: int = 0,
+) -> DataLoader:
+    """A DataLoader with pinned memory on CUDA and a seeded shuffle."""
+    generator = torch.Generator().manual_seed(seed)
+    return DataLoader(
+        dataset,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        num_workers=num_workers,
+        pin_memory=torch.cuda.is_available(),
+        generator=generator,
+        persistent_workers=num_workers > 0,
+    )

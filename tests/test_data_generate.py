@@ -1,0 +1,170 @@
+import json
+
+import librosa
+import mir_eval
+import numpy as np
+import pytest
+import torch
+
+from course_lib import audio
+from course_lib.data import Manifest, generate, load_dataset
+from course_lib.data.__main__ import main as data_cli
+from course_lib.data.datasets import (
+    Augment,
+    ClipDataset,
+    class_target,
+    make_loader,
+    multilabel_target,
+    onset_target,
+    pianoroll_target,
+    read_label_csv,
+    sample_at,
+)
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data")
+    assert data_cli(["build", "--size", "smoke", "--root", str(root)]) == 0
+    return {name: Manifest.load(root / "smoke" / name) for name in generate.DATASETS}
+
+
+def test_every_dataset_has_three_splits_and_verified_files(smoke):
+    for name, manifest in smoke.items():
+        assert manifest.name == name
+        assert [len(manifest.split(s)) for s in ("train", "valid", "test")] == [24, 8, 16]
+        assert manifest.verify() == []
+        meta = json.loads((manifest.root / "manifest.json").read_text())
+        assert meta["splits"] == {"train": 24, "valid": 8, "test": 16}
+
+
+def test_same_seed_same_bytes_other_seed_other_bytes(smoke, tmp_path):
+    again = generate.build("onsets", tmp_path / "a", "smoke", seed=0)
+    assert [i.sha256 for i in again.items] == [i.sha256 for i in smoke["onsets"].items]
+    other = generate.build("onsets", tmp_path / "b", "smoke", seed=1)
+    assert [i.sha256 for i in other.items] != [i.sha256 for i in again.items]
+
+
+def test_cached_build_is_reused_and_corruption_is_detected(smoke, tmp_path):
+    m = generate.build("pitch", tmp_path / "p", "smoke")
+    first = m.audio_path(m.items[0])
+    stamp = first.stat().st_mtime_ns
+    generate.build("pitch", tmp_path / "p", "smoke")
+    assert first.stat().st_mtime_ns == stamp  # cached: not re-rendered
+    first.write_bytes(b"corrupt")
+    assert Manifest.load(tmp_path / "p").verify() == [m.items[0].id]
+    repaired = generate.build("pitch", tmp_path / "p", "smoke")
+    assert repaired.verify() == []
+
+
+def test_splits_use_different_programs(smoke):
+    for name in ("instruments", "onsets", "pitch"):
+        programs = {
+            s: {it.labels["program"] for it in smoke[name].split(s)} for s in ("train", "test")
+        }
+        assert programs["train"].isdisjoint(programs["test"]), name
+
+
+def test_onset_labels_match_an_onset_detector(smoke):
+    scores = []
+    for item in smoke["onsets"].split("test")[:6]:
+        y, sr = audio.load(smoke["onsets"].audio_path(item))
+        found = librosa.onset.onset_detect(y=y, sr=sr, hop_length=128, units="time", backtrack=True)
+        scores.append(mir_eval.onset.f_measure(np.array(item.labels["onsets"]), found)[0])
+    assert np.mean(scores) > 0.75
+
+
+def test_pitch_labels_match_the_rendered_f0(smoke):
+    manifest = smoke["pitch"]
+    errors = []
+    for item in manifest.split("test")[:1]:
+        y, sr = audio.load(manifest.audio_path(item))
+        f0, voiced, _ = librosa.pyin(
+            y, fmin=100, fmax=1500, sr=sr, frame_length=1024, hop_length=160
+        )
+        times = librosa.times_like(f0, sr=sr, hop_length=160)
+        label_t, label_f0 = read_label_csv(manifest.label_path(item, "f0"))
+        ref = sample_at(label_t, label_f0, times)
+        both = voiced & (ref > 0)
+        errors.append(np.abs(1200 * np.log2(f0[both] / ref[both])))
+    cents = np.concatenate(errors)
+    assert len(cents) > 100
+    assert np.median(cents) < 30
+    assert np.mean(cents < 50) > 0.85
+
+
+def test_activity_labels_follow_the_lead(smoke):
+    manifest = smoke["activity"]
+    ratios = []
+    for item in manifest.split("test")[:4]:
+        y, sr = audio.load(manifest.audio_path(item))
+        S = audio.melspectrogram(y, sr, hop_length=220, n_mels=64, fmin=500)
+        t, active = read_label_csv(manifest.label_path(item, "activity"))
+        a = sample_at(t, active, np.arange(S.shape[1]) * 220 / sr).astype(bool)
+        energy = S[20:].sum(axis=0)  # bands where the lead plays, above the accompaniment
+        ratios.append(np.median(energy[a]) / (np.median(energy[~a]) + 1e-9))
+    assert np.median(ratios) > 3
+
+
+def test_multif0_notes_are_chorale_voices(smoke):
+    item = smoke["multif0"].split("train")[0]
+    notes = np.array(item.labels["notes"])
+    assert notes.shape[1] == 3 and len(notes) > 10
+    assert (notes[:, 0] < notes[:, 1]).all() and notes[:, 1].max() <= item.duration
+    assert 30 <= notes[:, 2].min() and notes[:, 2].max() <= 90
+    roll = pianoroll_target(notes.tolist(), 200, 22050, 512)
+    assert roll.shape == (88, 200) and 2 <= roll.sum(axis=0).max() <= 6  # a few voices at once
+
+
+def test_tags_and_genres(smoke):
+    items = smoke["tagging"].items
+    genres = {it.labels["genre"] for it in items}
+    assert genres == set(generate.GENRES)
+    for it in items:
+        tags = set(it.labels["tags"])
+        assert it.labels["genre"] in tags and tags <= set(generate.TAGS)
+        assert ("drums" in tags) != ("no drums" in tags)
+
+
+def test_clip_dataset_chunks_targets_and_loader(smoke):
+    manifest = smoke["tagging"]
+    ds = ClipDataset(
+        manifest,
+        "train",
+        multilabel_target("tags", generate.TAGS),
+        chunk_seconds=1.5,
+        augment=Augment(seed=0),
+    )
+    y, target = ds[0]
+    assert y.shape == (int(1.5 * manifest.sr),) and y.dtype == torch.float32
+    assert target.shape == (len(generate.TAGS),) and target.sum() >= 4
+    batch_y, batch_t = next(iter(make_loader(ds, batch_size=4, shuffle=True)))
+    assert batch_y.shape == (4, int(1.5 * manifest.sr)) and batch_t.shape == (4, len(generate.TAGS))
+    genre_ds = ClipDataset(manifest, "test", class_target("genre", list(generate.GENRES)))
+    assert genre_ds[0][1].item() == list(generate.GENRES).index(genre_ds.items[0].labels["genre"])
+
+
+def test_frame_target_helpers():
+    np.testing.assert_array_equal(onset_target([0.0, 0.05], 6, 100, 1), [1, 0, 0, 0, 0, 1])
+    t = onset_target([0.1], 20, 1000, 10, widen=1)
+    assert t.tolist().index(1.0) == 9 and t.sum() == 3
+    np.testing.assert_array_equal(
+        sample_at(np.array([0, 1, 2.0]), np.array([5, 6, 7.0]), np.array([0.4, 0.6, 5])), [5, 6, 7]
+    )
+
+
+def test_load_dataset_builds_on_demand_and_errors(tmp_path):
+    m = load_dataset("instruments", root=tmp_path)
+    assert len(m) == 48 and (tmp_path / "smoke" / "instruments" / "manifest.json").exists()
+    with pytest.raises(ValueError, match="unknown dataset"):
+        load_dataset("lyrics", root=tmp_path)
+    with pytest.raises(ValueError, match="size must be"):
+        generate.build("pitch", tmp_path / "x", size="huge")
+    with pytest.raises(FileNotFoundError, match="python -m course_lib.data build"):
+        Manifest.load(tmp_path / "nothing")
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "manifest.json").write_text("{not json")
+    with pytest.raises(ValueError, match="not a valid manifest"):
+        Manifest.load(tmp_path / "broken")
+    with pytest.raises(ValueError, match="split must be"):
+        m.split("training")
