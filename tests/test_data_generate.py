@@ -153,6 +153,19 @@ def test_frame_target_helpers():
     )
 
 
+def test_default_root(monkeypatch, tmp_path):
+    from course_lib.data import default_root
+
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "elsewhere"))
+    assert default_root() == tmp_path / "elsewhere"
+    monkeypatch.delenv("COURSE_DATA_DIR")
+    (tmp_path / "course_lib").mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "lectures").mkdir()
+    monkeypatch.chdir(tmp_path / "lectures")
+    assert default_root() == tmp_path / "data"
+
+
 def test_load_dataset_builds_on_demand_and_errors(tmp_path):
     m = load_dataset("instruments", root=tmp_path)
     assert len(m) == 48 and (tmp_path / "smoke" / "instruments" / "manifest.json").exists()

@@ -20,6 +20,7 @@ multif0         22050  ``notes`` (``[onset_s, offset_s, midi]``; Bach chorale ex
 Train, validation and test splits use different General MIDI programs.
 """
 
+import os
 from pathlib import Path
 
 from .manifest import Item, Manifest, sha256_file
@@ -31,6 +32,7 @@ __all__ = [
     "Note",
     "PitchBend",
     "available_soundfonts",
+    "default_root",
     "load_dataset",
     "render_notes",
     "sha256_file",
@@ -38,8 +40,23 @@ __all__ = [
 ]
 
 
+def default_root() -> Path:
+    """Where datasets live.
+
+    ``$COURSE_DATA_DIR`` if set, else ``data/`` of the course checkout that contains the
+    working directory (notebooks run from ``lectures/``), else ``~/course_data`` (e.g. Colab).
+    """
+    if os.environ.get("COURSE_DATA_DIR"):
+        return Path(os.environ["COURSE_DATA_DIR"])
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "course_lib").is_dir() and (folder / "pyproject.toml").is_file():
+            return folder / "data"
+    return Path.home() / "course_data"
+
+
 def load_dataset(
-    name: str, size: str = "smoke", root: str | Path = "data", seed: int = 0
+    name: str, size: str = "smoke", root: str | Path | None = None, seed: int = 0
 ) -> Manifest:
     """The manifest of a rendered dataset, rendering it first if it is missing or stale.
 
@@ -48,9 +65,10 @@ def load_dataset(
     name : str
         One of the datasets listed above.
     size : {"smoke", "full"}
-    root : folder holding ``<size>/<name>`` (default ``data``)
+    root : folder holding ``<size>/<name>`` (default: :func:`default_root`)
     seed : int
     """
     from .generate import build
 
-    return build(name, Path(root) / size / name, size, seed)
+    root = default_root() if root is None else Path(root)
+    return build(name, root / size / name, size, seed)
