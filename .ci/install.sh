@@ -15,6 +15,25 @@ else
   PY=.venv/bin/python
 fi
 
+# The course website (make book / make browser), checked on every run because these live
+# outside the Python environment:
+# - the widget, RequireJS and MathJax files its pages load, at the versions pinned in
+#   jupyter_book/build.py, fetched once from the npm registry (building downloads nothing);
+# - Debian's chromium for the browser test (playwright drives /usr/bin/chromium; playwright's
+#   own browser download is not used). Without root, install the `chromium` package yourself:
+#   the browser test fails, with this advice, while /usr/bin/chromium is missing.
+if ! $PY jupyter_book/build.py vendor; then
+  echo "[install] WARNING: book assets not fetched (npm needed): make book will fail" >&2
+fi
+if [[ ! -x /usr/bin/chromium ]]; then
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+    echo "[install] chromium (Debian package) for the browser test"
+    apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }
+  else
+    echo "[install] WARNING: /usr/bin/chromium missing (not root): install the chromium package" >&2
+  fi
+fi
+
 stamp="$($PY -c 'import sys; print(sys.prefix)')/.course-lib-installed"
 want="$(cat pyproject.toml .ci/constraints.txt .ci/install.sh | sha256sum | cut -d' ' -f1)"
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then

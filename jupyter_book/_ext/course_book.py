@@ -1,0 +1,119 @@
+"""Sphinx extension of the course book: figure alt text, a local Colab badge, clean pages.
+
+The notebooks' title cells show the "Open in Colab" badge image from colab.research.google.com;
+on the site it is replaced by ``images/open-in-colab.svg`` so that pages load nothing from
+other hosts (the link itself is unchanged).
+
+Two fixes keep the browser console free of errors: a script registered twice is written once
+(sphinx-thebe registers its inline configuration on every ``env-before-read-docs``, which
+declares a ``const`` twice), and the theme gets an explicit light/dark default mode
+(pydata-sphinx-theme logs an error for the empty default).
+
+myst-nb writes a figure output as an ``<img>`` whose only description is its file name. Here
+every such image gets an ``alt`` text, in this order of preference:
+
+1. the notebook's own cell metadata ``{"mystnb": {"image": {"alt": "..."}}}`` (myst-nb applies it;
+   lecture authors use it for figures whose content the code does not describe);
+2. the titles and axis labels the cell's code gives the plot (``set_title``, ``suptitle``,
+   ``set_xlabel``, ``set_ylabel`` and their ``pyplot`` forms) and the ``plot_*`` helpers it calls;
+3. the heading of the section the figure appears in.
+"""
+
+from __future__ import annotations
+
+import re
+
+from docutils import nodes
+from sphinx.application import Sphinx
+
+COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+LOCAL_BADGE = "/images/open-in-colab.svg"  # relative to the book's source folder
+
+_TEXT_CALL = re.compile(
+    r"\b(set_title|suptitle|title|set_xlabel|xlabel|set_ylabel|ylabel)\(\s*[fFrR]?"
+    r"(\"\"\"|'''|\"|')(.+?)\2"
+)
+_PLOT_HELPER = re.compile(r"\b(plot_\w+)\(")
+_ROLES = {"set_title": "title", "suptitle": "title", "title": "title"}
+_ROLES.update({"set_xlabel": "x", "xlabel": "x", "set_ylabel": "y", "ylabel": "y"})
+
+
+def describe_figure(code: str, section: str | None) -> str:
+    """Alt text for a figure drawn by ``code`` (the cell source) under heading ``section``."""
+    found: dict[str, list[str]] = {"title": [], "x": [], "y": []}
+    for call, _, text in _TEXT_CALL.findall(code):
+        text = re.sub(r"\{([^{}]*)\}", r"\1", text).strip()
+        if text and text not in found[_ROLES[call]]:
+            found[_ROLES[call]].append(text)
+    parts = []
+    if found["title"]:
+        parts.append("; ".join(found["title"]))
+    axes = [f"{name} axis: {', '.join(found[name])}" for name in ("x", "y") if found[name]]
+    if axes:
+        parts.append(" — ".join(axes))
+    helpers = sorted(set(_PLOT_HELPER.findall(code)))
+    if helpers:
+        parts.append("drawn by " + ", ".join(f"{h}()" for h in helpers))
+    if not parts:
+        return f"Figure in the section '{section}'" if section else "Figure from a code cell"
+    return "Figure: " + ". ".join(parts)
+
+
+def _cell_source(node: nodes.Node) -> str:
+    """Source code of the notebook cell that produced ``node`` ('' outside a cell)."""
+    parent = node.parent
+    while parent is not None and "cell" not in parent.get("classes", []):
+        parent = parent.parent
+    if parent is None:
+        return ""
+    return "\n".join(block.astext() for block in parent.findall(nodes.literal_block))
+
+
+def _section_title(node: nodes.Node) -> str | None:
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, nodes.section) and parent.children:
+            return parent[0].astext()
+        parent = parent.parent
+    return None
+
+
+def use_local_badge(app: Sphinx, doctree: nodes.document) -> None:
+    """Point the Colab badge images at the copy shipped with the book."""
+    for image in doctree.findall(nodes.image):
+        if image["uri"] == COLAB_BADGE:
+            image["uri"] = LOCAL_BADGE
+            image["candidates"] = {"*": LOCAL_BADGE.lstrip("/")}
+
+
+def add_alt_text(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Give every notebook figure without an explicit ``alt`` a description."""
+    if not str(app.env.doc2path(docname)).endswith(".ipynb"):
+        return
+    for image in doctree.findall(nodes.image):
+        if image.get("alt"):
+            continue
+        image["alt"] = describe_figure(_cell_source(image), _section_title(image))
+
+
+def clean_page_context(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """Light mode by default; write each <script> (same file, attributes, body) once."""
+    context.setdefault("default_mode", "light")
+    if not context.get("default_mode"):
+        context["default_mode"] = "light"
+    seen, unique = set(), []
+    for script in context.get("script_files", []):
+        attributes = getattr(script, "attributes", {})
+        key = (str(getattr(script, "filename", script) or ""), repr(sorted(attributes.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    if "script_files" in context:
+        context["script_files"][:] = unique
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("html-page-context", clean_page_context)
+    app.connect("doctree-read", use_local_badge, priority=400)
+    app.connect("doctree-resolved", add_alt_text)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
