@@ -27,7 +27,7 @@ from pathlib import Path
 
 import nbformat
 
-from .checks import Check, checks_for
+from .checks import Check, checks_for, find_forbidden_imports, forbidden_for
 from .notebook import assemble, graded_cells, nbgrader_meta, preflight
 from .probe import OUT_ENV, SEED_ENV, from_jsonable, record_path
 from .sandbox import UID_BASE, SandboxPolicy, isolation_mode, run_sandboxed
@@ -192,6 +192,18 @@ def score_cells(
     return scores
 
 
+def _forbidden_in(assignment: str, assembled: dict) -> list[str]:
+    """Forbidden imports in the cells the student wrote (answers and added cells)."""
+    forbidden = forbidden_for(assignment)
+    found: set[str] = set()
+    for cell in assembled["cells"]:
+        meta = nbgrader_meta(cell)
+        student_wrote = not meta or meta.get("solution")
+        if cell["cell_type"] == "code" and student_wrote:
+            found.update(find_forbidden_imports(cell["source"], forbidden))
+    return sorted(found)
+
+
 def _sandbox_env(workdir: str, seed: int) -> dict[str, str]:
     bindir = os.path.dirname(sys.executable)
     return {
@@ -257,7 +269,8 @@ def grade_submission(
     """
     policy = policy or SandboxPolicy()
     start = time.monotonic()
-    result = Result(student or Path(path).stem, assignment, "graded", isolation=isolation_mode())
+    mode = isolation_mode(policy)
+    result = Result(student or Path(path).stem, assignment, "graded", isolation=mode)
     points = [nbgrader_meta(c) for c in graded_cells(source) if nbgrader_meta(c).get("grade")]
     for meta in points:
         manual = bool(meta.get("solution") or meta.get("task"))
@@ -284,7 +297,7 @@ def grade_submission(
     own_root = work_root is None
     root = work_root or tempfile.mkdtemp(prefix="course-grading-")
     os.chmod(root, 0o711)
-    uid = UID_BASE + slot if os.geteuid() == 0 else None
+    uid = UID_BASE + slot if mode == "user+namespaces" else None
     workdir = logdir = None
     try:
         nb = assemble(source, check.notebook)
@@ -340,6 +353,13 @@ def grade_submission(
 
             result.executed = executed
             result.cells = score_cells(assignment, nb, executed, seed, records, note)
+            banned = _forbidden_in(assignment, nb)
+            if banned:
+                msg = f"the submission imports {', '.join(banned)}, which holds the answers"
+                result.errors.append(msg + ": autograded parts score zero")
+                for c in result.cells:
+                    if c.kind == "auto":
+                        c.score, c.message = 0.0, msg
             if out_fd is not None:
                 os.close(out_fd)
         finally:

@@ -80,6 +80,9 @@ def collect(
 
     def add(rel: str, size: int, read) -> None:
         parts = PurePosixPath(rel).parts
+        if ".." in parts:
+            out.notes.append(f"skipped {rel}: unsafe path")
+            return
         if any(p.startswith(".") or p == "__MACOSX" for p in parts):
             return
         if not rel.endswith(".ipynb"):

@@ -77,6 +77,9 @@ class SandboxPolicy:
         Largest file the run may write (``RLIMIT_FSIZE``).
     hide : tuple of str
         Paths made unreadable in the sandbox (root mode: an empty file system over each).
+    isolate : bool
+        Use a separate user and namespaces when running as root (``False``: limits only,
+        as when not root).
     """
 
     wall_s: float = 300.0
@@ -86,6 +89,7 @@ class SandboxPolicy:
     nproc: int = 256
     fsize_bytes: int = 256 * 2**20
     hide: tuple[str, ...] = field(default_factory=tuple)
+    isolate: bool = True
 
     def __post_init__(self) -> None:
         for name in ("wall_s", "cell_timeout_s", "cpu_s", "memory_bytes", "nproc", "fsize_bytes"):
@@ -106,8 +110,10 @@ class SandboxRun:
     leftover_killed: int
 
 
-def isolation_mode() -> str:
+def isolation_mode(policy: SandboxPolicy | None = None) -> str:
     """``"user+namespaces"`` when running as root, else ``"limits-only"`` (degraded)."""
+    if policy is not None and not policy.isolate:
+        return "limits-only"
     return "user+namespaces" if os.geteuid() == 0 else "limits-only"
 
 
@@ -336,7 +342,7 @@ def run_sandboxed(
         "uid": uid,
         "gid": uid,
         "hide": [str(p) for p in policy.hide],
-        **{k: v for k, v in asdict(policy).items() if k != "hide"},
+        **{k: v for k, v in asdict(policy).items() if k not in ("hide", "isolate")},
     }
     if uid is not None:
         kill_uid(uid)

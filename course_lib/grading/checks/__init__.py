@@ -18,7 +18,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Check", "CaseResult", "get_check", "checks_for", "ASSIGNMENT_MODULES"]
+__all__ = [
+    "Check",
+    "CaseResult",
+    "get_check",
+    "checks_for",
+    "forbidden_for",
+    "find_forbidden_imports",
+    "ASSIGNMENT_MODULES",
+]
 
 # One module per assignment; imported lazily so that the kernel only loads what it grades.
 ASSIGNMENT_MODULES = {"a1": "a1", "a2": "a2", "a3": "a3", "a4": "a4"}
@@ -110,6 +118,49 @@ def checks_for(assignment: str) -> dict[str, Check]:
         )
     module = importlib.import_module(f"{__name__}.{ASSIGNMENT_MODULES[assignment]}")
     return {c.key.split("/", 1)[1]: c for c in module.CHECKS}
+
+
+def forbidden_for(assignment: str) -> tuple[str, ...]:
+    """Modules a student's code may not import in ``assignment`` (they hold the answers)."""
+    checks_for(assignment)  # validates the name
+    module = importlib.import_module(f"{__name__}.{ASSIGNMENT_MODULES[assignment]}")
+    return tuple(getattr(module, "FORBIDDEN", ()))
+
+
+def find_forbidden_imports(code: str, forbidden: tuple[str, ...]) -> list[str]:
+    """Forbidden modules that ``code`` imports (statically, or named in a string literal).
+
+    ``from course_lib import ops``, ``import course_lib.ops as o`` and
+    ``importlib.import_module("course_lib.ops")`` all count. Code that does not parse (IPython
+    magics) is scanned line by line.
+    """
+    import ast
+
+    def hits(name: str) -> list[str]:
+        return [f for f in forbidden if name == f or name.startswith(f + ".")]
+
+    found: set[str] = set()
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        lines = [ln for ln in code.split("\n") if not ln.lstrip().startswith(("%", "!"))]
+        try:
+            tree = ast.parse("\n".join(lines))
+        except SyntaxError:
+            tree = None
+    if tree is None:
+        return sorted(f for f in forbidden if f in code or f.rsplit(".", 1)[-1] + "'" in code)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                found.update(hits(alias.name))
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.update(hits(node.module))
+            for alias in node.names:
+                found.update(hits(f"{node.module}.{alias.name}"))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found.update(f for f in forbidden if f in node.value)
+    return sorted(found)
 
 
 def get_check(key: str) -> Check:

@@ -11,7 +11,10 @@ import numpy as np
 
 from . import Check
 
-__all__ = ["CHECKS"]
+__all__ = ["CHECKS", "FORBIDDEN"]
+
+# The answers live here; a student's code importing them scores zero (the notebook says so).
+FORBIDDEN = ("course_lib.ops", "course_lib.params", "course_lib.shapes", "course_lib.layers")
 
 
 def _dense_cases(rng: np.random.Generator) -> list[dict]:

@@ -1,0 +1,367 @@
+"""The grading pipeline: checks, probe, preflight, assembly, release, collect, CLI, reports."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from course_lib import ops
+from course_lib.grading.__main__ import main
+from course_lib.grading.autograde import grade_submission, source_notebook
+from course_lib.grading.checks import checks_for, find_forbidden_imports, get_check
+from course_lib.grading.collect import collect
+from course_lib.grading.notebook import (
+    assemble,
+    nbgrader_meta,
+    preflight,
+    strip_hidden_tests,
+    strip_solutions,
+)
+from course_lib.grading.probe import from_jsonable, hidden_check, to_jsonable
+from course_lib.grading.release import lint_source, release, solution_submission
+from course_lib.grading.report import (
+    feedback_notebook,
+    read_manual_scores,
+    write_grades_csv,
+    write_manual_sheet,
+)
+from course_lib.grading.sandbox import SandboxPolicy, kill_uid
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT / "assignments" / "source"
+os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+
+
+@pytest.fixture(scope="module")
+def source():
+    return source_notebook(ROOT / "assignments", "a1")
+
+
+@pytest.fixture(scope="module")
+def released(source):
+    nb = nbformat.from_dict(json.loads(json.dumps(source)))
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        if meta.get("solution"):
+            cell.source = strip_solutions(cell.source, cell.cell_type)
+        elif meta.get("grade"):
+            cell.source = strip_hidden_tests(cell.source)
+    return nb
+
+
+def _by_gid(nb, gid):
+    return next(c for c in nb["cells"] if nbgrader_meta(c).get("grade_id") == gid)
+
+
+# --- hidden checks and the probe -------------------------------------------------------
+
+
+def test_checks_cover_every_test_cell_of_a1(source):
+    tests = {
+        nbgrader_meta(c)["grade_id"]
+        for c in source.cells
+        if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")
+    }
+    assert set(checks_for("a1")) == tests
+    assert lint_source(source, "a1") == []
+
+
+@pytest.mark.parametrize("key", ["a1", "a1/nope", "zz/test", 3])
+def test_get_check_rejects_unknown_keys(key):
+    with pytest.raises(ValueError, match="get_check|checks_for"):
+        get_check(key)
+
+
+def test_hidden_cases_depend_on_the_seed_only():
+    check = get_check("a1/test_conv2d")
+    a, b, c = check.cases(1), check.cases(1), check.cases(2)
+    assert all(np.array_equal(x["x"], y["x"]) for x, y in zip(a, b, strict=True))
+    assert not np.array_equal(a[0]["x"], c[0]["x"])
+
+
+def test_probe_outside_the_sandbox_acts_as_a_hidden_test(monkeypatch):
+    monkeypatch.delenv("COURSE_GRADING_OUT", raising=False)
+    hidden_check("a1/test_conv2d", ops.conv2d)  # the reference passes its own check
+
+    def flipped(x, weight, bias=None, stride=1, padding=0):
+        return ops.conv2d(x, weight[:, :, ::-1, ::-1], bias, stride, padding)
+
+    with pytest.raises(AssertionError, match="max abs error"):
+        hidden_check("a1/test_conv2d", flipped)
+
+
+def test_probe_records_outputs_and_errors(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_GRADING_OUT", str(tmp_path))
+    monkeypatch.setenv("COURSE_GRADING_SEED", "7")
+    hidden_check("a1/test_dense_params", lambda **kw: 1 / 0)
+    record = json.loads((tmp_path / "a1_test_dense_params.json").read_text())
+    assert record["key"] == "a1/test_dense_params"
+    assert [r["ok"] for r in record["cases"]] == [False, False, False]
+    assert record["cases"][0]["error"].startswith("ZeroDivisionError")
+
+
+def test_jsonable_round_trip_and_malformed_records():
+    x = np.array([[1.5, np.nan], [np.inf, -2.0]])
+    back = from_jsonable(json.loads(json.dumps(to_jsonable(x))))
+    np.testing.assert_array_equal(back, x)
+    assert from_jsonable(to_jsonable(7)).dtype == np.int64
+    with pytest.raises(TypeError):
+        to_jsonable(np.array(["a"]))
+    for bad in (
+        [],
+        {"shape": [3], "kind": "float", "data": [1.0]},
+        {"shape": [1], "kind": "int", "data": [1.5]},
+        {"shape": [1], "kind": "pickle", "data": [1]},
+        {"shape": [-1], "kind": "int", "data": []},
+    ):
+        with pytest.raises(ValueError):
+            from_jsonable(bad)
+
+
+@pytest.mark.parametrize(
+    "code, found",
+    [
+        ("from course_lib.ops import conv2d", ["course_lib.ops"]),
+        ("from course_lib import ops as o", ["course_lib.ops"]),
+        ("import course_lib.params", ["course_lib.params"]),
+        ("m = importlib.import_module('course_lib.shapes')", ["course_lib.shapes"]),
+        ("%time x = 1\nfrom course_lib.ops import pool2d", ["course_lib.ops"]),
+        ("from course_lib.config import select_config\nimport numpy", []),
+    ],
+)
+def test_find_forbidden_imports(code, found):
+    forbidden = ("course_lib.ops", "course_lib.params", "course_lib.shapes")
+    assert find_forbidden_imports(code, forbidden) == found
+
+
+# --- preflight and assembly ------------------------------------------------------------
+
+
+def test_preflight_accepts_the_release_and_reports_nothing(tmp_path, source, released):
+    path = tmp_path / "a1.ipynb"
+    nbformat.write(released, path)
+    check = preflight(path, source)
+    assert check.ok and check.warnings == []
+
+
+def test_assemble_restores_locked_cells_and_keeps_student_cells(source, released):
+    sub = nbformat.from_dict(json.loads(json.dumps(released)))
+    _by_gid(sub, "test_conv2d").source = "pass  # edited"
+    _by_gid(sub, "conv2d").source = "def conv2d(*a):\n    return 0"
+    _by_gid(sub, "conv2d").metadata["tags"] = ["skip-execution"]
+    sub.cells = [c for c in sub.cells if nbgrader_meta(c).get("grade_id") != "test_pool2d"]
+    index = sub.cells.index(_by_gid(sub, "conv2d"))
+    sub.cells.insert(index, nbformat.v4.new_code_cell("helper = 1"))
+    nb = assemble(source, json.loads(json.dumps(sub)))
+    gids = [nbgrader_meta(c).get("grade_id") for c in nb.cells]
+    assert (
+        gids
+        == [nbgrader_meta(c)["grade_id"] for c in source.cells][:12]
+        + [None]
+        + [nbgrader_meta(c)["grade_id"] for c in source.cells][12:]
+    )
+    assert _by_gid(nb, "test_conv2d").source == _by_gid(source, "test_conv2d").source
+    assert "hidden_check" in _by_gid(nb, "test_pool2d").source  # put back, hidden tests in
+    assert _by_gid(nb, "conv2d").source == "def conv2d(*a):\n    return 0"
+    assert all("tags" not in c.metadata for c in nb.cells)
+    assert len({c.id for c in nb.cells}) == len(nb.cells)
+    assert all(not c.get("outputs") for c in nb.cells)
+
+
+def test_preflight_rejects_a_different_assignment(tmp_path, source):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)")])
+    path = tmp_path / "other.ipynb"
+    nbformat.write(nb, path)
+    check = preflight(path, source)
+    assert not check.ok and "none of the assignment's cells" in check.errors[0]
+
+
+def test_strip_helpers():
+    code = "def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n"
+    stub = "def f():\n    # YOUR CODE HERE\n    raise NotImplementedError()\n"
+    assert strip_solutions(code) == stub
+    assert strip_solutions("An answer.", "markdown") == "YOUR ANSWER HERE"
+    text = "assert 1\n### BEGIN HIDDEN TESTS\nsecret()\n### END HIDDEN TESTS"
+    assert strip_hidden_tests(text) == "assert 1"
+
+
+def test_lint_source_reports_weak_cells(source):
+    broken = nbformat.from_dict(json.loads(json.dumps(source)))
+    _by_gid(broken, "test_conv2d").source = "assert True"
+    broken.cells.append(nbformat.v4.new_code_cell("x = 1"))
+    problems = lint_source(broken, "a1")
+    assert any("test_conv2d" in p and "hidden region" in p for p in problems)
+    assert any("no nbgrader grade_id" in p for p in problems)
+
+
+# --- release with nbgrader, collect, the command line ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    course = tmp_path_factory.mktemp("course")
+    shutil.copytree(SOURCE / "a1", course / "source" / "a1")
+    shutil.copy(ROOT / "assignments" / "nbgrader_config.py", course / "nbgrader_config.py")
+    return course
+
+
+def test_release_generates_student_notebooks_without_leaks(course, source):
+    reports = release(course, ["a1"])
+    assert [r.ok for r in reports] == [True], reports[0].problems
+    text = (course / "release" / "a1" / "a1.ipynb").read_text()
+    assert "BEGIN SOLUTION" not in text and "hidden_check" not in text
+    assert "raise NotImplementedError()" in text
+    assert oct((course / ".grader").stat().st_mode & 0o777) == "0o700"
+    assert release(course, ["a1"])[0].cached
+    with pytest.raises(ValueError, match="no source/ folder"):
+        release(course / "nowhere")
+
+
+def _zip_export(path: Path, files: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return path
+
+
+def test_collect_from_a_zip_export(tmp_path):
+    nb = json.dumps(nbformat.v4.new_notebook()).encode()
+    export = _zip_export(
+        tmp_path / "export.zip",
+        {
+            "smithjane_123_456_a1.ipynb": nb,
+            "doejohn_late_77_88_A1-final.ipynb": nb,
+            "doejohn_late_77_89_scratch.ipynb": b"{}",
+            "lee/a1.ipynb": nb,
+            "../../evil_1_2_a1.ipynb": nb,
+            "__MACOSX/._x.ipynb": b"",
+            "readme_1.txt": b"hi",
+        },
+    )
+    got = collect(export, tmp_path / "course", "a1")
+    assert sorted(got.submissions) == ["doejohn", "lee", "smithjane"]
+    assert any("unsafe path" in n for n in got.notes)
+    for path in got.submissions.values():
+        assert path.resolve().is_relative_to((tmp_path / "course" / "submitted").resolve())
+        assert path.name == "a1.ipynb"
+    took = "doejohn: 2 notebooks, took doejohn_late_77_88_A1-final.ipynb"
+    assert any(took in n for n in got.notes)
+    assert any("not a notebook" in n for n in got.notes)
+    with pytest.raises(ValueError, match="student"):
+        collect(export, tmp_path / "course", "a1", student_pattern="(?P<name>.*)")
+    with pytest.raises(ValueError, match="neither a folder nor a .zip"):
+        collect(tmp_path / "missing.txt", tmp_path / "course", "a1")
+
+
+def test_cli_collect_autograde_feedback_grades(course, source, released, tmp_path, capsys):
+    solved = solution_submission(source, released)
+    cheat = nbformat.from_dict(json.loads(json.dumps(solved)))
+    _by_gid(cheat, "conv2d").source = "from course_lib.ops import conv2d"
+    export = _zip_export(
+        tmp_path / "export.zip",
+        {
+            "alice_1_1_a1.ipynb": nbformat.writes(solved).encode(),
+            "bob_2_2_a1.ipynb": nbformat.writes(cheat).encode(),
+            "carol_3_3_a1.ipynb": b'{"cells": [',
+        },
+    )
+    base = ["--course-dir", str(course)]
+    assert main([*base, "collect", "a1", str(export)]) == 0
+    args = [*base, "autograde", "a1", "--workers", "2", "--cell-timeout-s", "30", "--no-progress"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "isolation:" in out and "bob" in out and "imports course_lib.ops" in out
+    rows = {r["student"]: r for r in csv.DictReader(open(course / "grades-a1.csv"))}
+    assert rows["alice"]["auto_score"] == "11" and rows["alice"]["status"] == "graded"
+    assert rows["bob"]["auto_score"] == "0"
+    assert (
+        rows["carol"]["status"] == "preflight-error"
+        and "invalid notebook JSON" in (rows["carol"]["messages"])
+    )
+    html = (course / "feedback" / "alice" / "a1" / "a1.html").read_text()
+    assert "11 / 11" in html and "hidden_check" not in html and "HIDDEN TESTS" not in html
+    assert main([*base, "grades", "a1", "--manual-sheet", str(tmp_path / "sheet.csv")]) == 0
+    sheet = list(csv.DictReader(open(tmp_path / "sheet.csv")))
+    assert {r["student"] for r in sheet} == {"alice", "bob", "carol"}
+    alice = next(r for r in sheet if r["student"] == "alice")
+    assert "8,192,064" in alice["answer"]
+    for row in sheet:
+        row["score"] = "2" if row["student"] == "alice" else ""
+    with open(tmp_path / "sheet.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(sheet[0]))
+        writer.writeheader()
+        writer.writerows(sheet)
+    out_csv = tmp_path / "final.csv"
+    sheet_arg = ["--manual", str(tmp_path / "sheet.csv"), "-o", str(out_csv)]
+    assert main([*base, "grades", "a1", *sheet_arg]) == 0
+    rows = {r["student"]: r for r in csv.DictReader(open(out_csv))}
+    assert rows["alice"]["total"] == "13" and rows["alice"]["max"] == "13"
+    assert main([*base, "feedback", "a1"]) == 0
+
+
+def test_module_entry_point_help():
+    proc = subprocess.run(
+        [sys.executable, "-m", "course_lib.grading", "--help"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0 and "release" in proc.stdout and "autograde" in proc.stdout
+
+
+# --- degraded sandbox, limits and reports ----------------------------------------------
+
+
+def test_limits_only_mode_still_grades_and_kills_leftovers(tmp_path, source, released):
+    sub = solution_submission(source, released)
+    _by_gid(sub, "pool2d").source = (
+        "import subprocess\nsubprocess.Popen(['sleep', '311'], start_new_session=True)\n"
+        + (_by_gid(sub, "pool2d").source.replace("windows.max", "windows.min"))
+    )
+    path = tmp_path / "sub.ipynb"
+    nbformat.write(sub, path)
+    policy = SandboxPolicy(wall_s=60, cell_timeout_s=30, isolate=False)
+    res = grade_submission(path, source, "a1", "degraded", policy=policy)
+    assert res.isolation == "limits-only"
+    assert res.auto_score == 8.0, [(c.grade_id, c.message) for c in res.cells]
+    assert any("leftover" in w for w in res.warnings)
+    sleeping = subprocess.run(["pgrep", "-f", "sleep 311"], capture_output=True, text=True)
+    assert sleeping.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("field", ["wall_s", "cell_timeout_s", "memory_bytes", "nproc"])
+def test_sandbox_policy_rejects_bad_limits(field):
+    with pytest.raises(ValueError, match=field):
+        SandboxPolicy(**{field: 0})
+
+
+def test_kill_uid_refuses_root():
+    if os.geteuid() != 0:
+        with pytest.raises(ValueError, match="only root"):
+            kill_uid(64000)
+    else:
+        with pytest.raises(ValueError, match="uid 0"):
+            kill_uid(0)
+
+
+def test_reports_from_a_preflight_error(tmp_path, source):
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text("{not json")
+    res = grade_submission(bad, source, "a1", "zed")
+    assert res.status == "preflight-error" and res.auto_score == 0 and res.auto_max == 11
+    fb = feedback_notebook(res)
+    assert "invalid notebook JSON" in fb.cells[0].source
+    write_grades_csv([res], tmp_path / "g.csv")
+    row = next(csv.DictReader(open(tmp_path / "g.csv")))
+    assert row["status"] == "preflight-error" and row["test_conv2d"] == "0"
+    write_manual_sheet([res], tmp_path / "m.csv")
+    (tmp_path / "m2.csv").write_text("student,grade_id,points,score,answer\nzed,w,2,lots,\n")
+    with pytest.raises(ValueError, match="not a number"):
+        read_manual_scores(tmp_path / "m2.csv")
