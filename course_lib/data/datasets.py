@@ -112,24 +112,23 @@ class Augment:
         Range of a random gain in dB.
     noise_snr_db : (float, float) or None
         Range of the signal-to-noise ratio of added white noise; ``None`` adds none.
-    seed : int
+    Random draws use torch's generator (seeded by :class:`course_lib.train.Trainer`).
     """
 
     gain_db: tuple[float, float] = (-6.0, 6.0)
     noise_snr_db: tuple[float, float] | None = (20.0, 40.0)
-    seed: int = 0
 
-    def __post_init__(self) -> None:
-        self._rng = np.random.default_rng(self.seed)
+    def _uniform(self, lo: float, hi: float) -> float:
+        return lo + (hi - lo) * float(torch.rand(()))
 
     def __call__(self, y: np.ndarray) -> np.ndarray:
-        y = y * 10 ** (self._rng.uniform(*self.gain_db) / 20)
+        # torch's RNG, so that the trainer's per-epoch seeding makes runs repeatable
+        y = y * 10 ** (self._uniform(*self.gain_db) / 20)
         if self.noise_snr_db is not None:
             power = float(np.mean(y**2)) + 1e-12
-            snr = self._rng.uniform(*self.noise_snr_db)
-            y = y + self._rng.standard_normal(len(y)).astype(np.float32) * np.sqrt(
-                power / 10 ** (snr / 10)
-            )
+            snr = self._uniform(*self.noise_snr_db)
+            noise = torch.randn(len(y)).numpy()
+            y = y + noise * np.sqrt(power / 10 ** (snr / 10))
         return y.astype(np.float32)
 
 
@@ -148,8 +147,6 @@ class ClipDataset(Dataset):
         Random chunk start (training) or the first chunk (evaluation; see ``windows``).
     augment : callable, optional
         Audio-to-audio augmentation (e.g. :class:`Augment`), training only.
-    seed : int
-        Seed of the chunk positions.
 
     Items are ``(y, target)`` with ``y`` a float32 tensor ``(n_samples,)``. Audio is read once
     and cached in memory (the course datasets are small).
@@ -163,7 +160,6 @@ class ClipDataset(Dataset):
         chunk_seconds: float | None = None,
         random_chunk: bool = True,
         augment=None,
-        seed: int = 0,
     ) -> None:
         self.manifest = manifest
         self.items = manifest.split(split)
@@ -174,7 +170,6 @@ class ClipDataset(Dataset):
         self.chunk = None if chunk_seconds is None else int(round(chunk_seconds * self.sr))
         self.random_chunk = random_chunk
         self.augment = augment
-        self._rng = np.random.default_rng(seed)
         self._cache: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
@@ -194,7 +189,7 @@ class ClipDataset(Dataset):
             if len(y) < self.chunk:
                 y = np.pad(y, (0, self.chunk - len(y)))
             max_start = len(y) - self.chunk
-            start = int(self._rng.integers(0, max_start + 1)) if self.random_chunk else 0
+            start = int(torch.randint(0, max_start + 1, ())) if self.random_chunk else 0
             y, n = y[start : start + self.chunk], self.chunk
         if self.augment is not None:
             y = self.augment(y)

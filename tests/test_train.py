@@ -1,0 +1,170 @@
+import os
+import sys
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from course_lib.train import Trainer, plot_history
+
+
+def _data(n=64, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 8, generator=g)
+    y = (x[:, 0] + 0.5 * x[:, 1] > 0).long()
+    return TensorDataset(x, y)
+
+
+def _loader(ds, shuffle=True):
+    return DataLoader(ds, batch_size=8, shuffle=shuffle, generator=torch.Generator())
+
+
+def _model():
+    torch.manual_seed(123)
+    return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 2))
+
+
+def _trainer(tmp_path=None, **kw):
+    return Trainer(
+        _model(),
+        nn.functional.cross_entropy,
+        lr=0.01,
+        device="cpu",
+        seed=7,
+        checkpoint_dir=tmp_path,
+        progress=False,
+        verbose=False,
+        **kw,
+    )
+
+
+def test_training_reduces_loss_and_logs(tmp_path):
+    trainer = _trainer(tmp_path, metrics_fn=lambda o, t: {"acc": (o.argmax(1) == t).float().mean()})
+    history = trainer.fit(_loader(_data()), _loader(_data(32, 1), False), num_epochs=8)
+    assert len(history) == 8 and history[-1]["train_loss"] < history[0]["train_loss"] * 0.7
+    assert history[-1]["valid_acc"] > 0.8
+    assert {"epoch", "train_loss", "valid_loss", "valid_acc", "lr"} <= set(history[0])
+    assert (tmp_path / "last.pt").exists() and (tmp_path / "best.pt").exists()
+    lines = (tmp_path / "history.csv").read_text().splitlines()
+    assert lines[0].startswith("epoch,train_loss") and len(lines) == 9
+    assert len(plot_history(history)) == 2  # train_loss and valid_loss curves
+
+
+def test_resume_reproduces_an_uninterrupted_run(tmp_path):
+    full = _trainer(tmp_path / "full")
+    full.fit(_loader(_data()), num_epochs=6)
+    part = _trainer(tmp_path / "part")
+    part.fit(_loader(_data()), num_epochs=3)  # "disconnect" after 3 epochs
+    resumed = _trainer(tmp_path / "part")  # a fresh process: new model and optimiser
+    resumed.fit(_loader(_data()), num_epochs=6, resume=True)
+    assert resumed.epoch == 6 and len(resumed.history) == 6
+    for a, b in zip(full.model.state_dict().values(), resumed.model.state_dict().values()):
+        torch.testing.assert_close(a, b)
+    assert [r["train_loss"] for r in full.history] == pytest.approx(
+        [r["train_loss"] for r in resumed.history]
+    )
+
+
+def test_a_crash_during_save_keeps_the_last_checkpoint(tmp_path, monkeypatch):
+    trainer = _trainer(tmp_path)
+    trainer.fit(_loader(_data()), num_epochs=2)
+    good = (tmp_path / "last.pt").read_bytes()
+
+    def crash(obj, f, *args, **kwargs):
+        with open(f, "wb") as handle:
+            handle.write(b"half a checkpoint")
+        raise KeyboardInterrupt("killed mid-save")
+
+    monkeypatch.setattr(torch, "save", crash)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit(_loader(_data()), num_epochs=3)
+    assert (tmp_path / "last.pt").read_bytes() == good
+    monkeypatch.undo()
+    again = _trainer(tmp_path)
+    again.fit(_loader(_data()), num_epochs=2, resume=True)  # loads cleanly, nothing left to do
+    assert again.epoch == 2
+
+
+def test_early_stopping(tmp_path):
+    trainer = Trainer(
+        _model(),
+        nn.functional.cross_entropy,
+        lr=0.0,
+        device="cpu",
+        patience=2,
+        progress=False,
+        verbose=False,
+    )  # lr 0: never improves
+    history = trainer.fit(_loader(_data()), _loader(_data(16, 2), False), num_epochs=20)
+    assert len(history) == 3  # best at epoch 1, then 2 epochs without improvement
+
+
+def test_bad_settings_and_nan_loss():
+    with pytest.raises(ValueError, match="mode"):
+        Trainer(_model(), nn.functional.cross_entropy, mode="best", device="cpu")
+    with pytest.raises(ValueError, match="patience"):
+        Trainer(_model(), nn.functional.cross_entropy, patience=0, device="cpu")
+    with pytest.raises(ValueError, match="checkpoint_dir"):
+        _trainer().fit(_loader(_data()), num_epochs=1, resume=True)
+    bad = TensorDataset(torch.full((8, 8), float("nan")), torch.zeros(8, dtype=torch.long))
+    with pytest.raises(FloatingPointError, match="learning rate"):
+        _trainer().fit(_loader(bad), num_epochs=1)
+    with pytest.raises(ValueError, match="empty"):
+        plot_history([])
+
+
+DDP_SCRIPT = r"""
+import os, sys, torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data.distributed import DistributedSampler
+from course_lib.train import Trainer, setup_distributed
+
+rank, world = setup_distributed("gloo")
+g = torch.Generator().manual_seed(0)
+x = torch.randn(64, 8, generator=g); y = (x[:, 0] > 0).long()
+ds = TensorDataset(x, y)
+sampler = DistributedSampler(ds, num_replicas=world, rank=rank, shuffle=False)
+loader = DataLoader(ds, batch_size=8 // world, sampler=sampler)
+torch.manual_seed(1)
+model = nn.Linear(8, 2)
+sgd = torch.optim.SGD(model.parameters(), lr=0.1)
+trainer = Trainer(model, nn.functional.cross_entropy, optimizer=sgd, device="cpu",
+                  progress=False, verbose=False)
+trainer.fit(loader, num_epochs=3)
+torch.save(trainer.model.module.state_dict() if world > 1 else trainer.model.state_dict(),
+           os.path.join(sys.argv[1], f"rank{rank}_of{world}.pt"))
+"""
+
+
+def test_ddp_on_cpu_with_gloo_matches_single_process(tmp_path):
+    import subprocess
+
+    script = tmp_path / "ddp_train.py"
+    script.write_text(DDP_SCRIPT)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, env=env, timeout=120)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc_per_node=2",
+            "--master_port=29531",
+            str(script),
+            str(tmp_path),
+        ],
+        check=True,
+        env=env,
+        timeout=180,
+        capture_output=True,
+    )
+    single = torch.load(tmp_path / "rank0_of1.pt")
+    r0, r1 = torch.load(tmp_path / "rank0_of2.pt"), torch.load(tmp_path / "rank1_of2.pt")
+    for key in single:
+        torch.testing.assert_close(r0[key], r1[key])  # replicas stay in sync
+        # two ranks x 4 examples with averaged gradients == one process with batches of 8
+        torch.testing.assert_close(r0[key], single[key], rtol=1e-5, atol=1e-6)
+    assert not np.allclose(single["weight"].numpy(), 0)
