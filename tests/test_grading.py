@@ -76,6 +76,18 @@ def test_checks_cover_every_test_cell_of_a1(source):
     assert lint_source(source, "a1") == []
 
 
+def test_a2_checks_accept_course_libs_own_layers(monkeypatch):
+    from course_lib.layers import LocallyConnected2d
+    from course_lib.models.lenet import LeNet5
+
+    monkeypatch.delenv("COURSE_GRADING_OUT", raising=False)
+    assert lint_source(source_notebook(ROOT / "assignments", "a2"), "a2") == []
+    hidden_check("a2/test_locally_connected", LocallyConnected2d)
+    hidden_check("a2/test_lenet5", LeNet5)
+    with pytest.raises(AssertionError, match="hidden case 1"):
+        hidden_check("a2/test_lenet5", lambda: LeNet5(num_classes=9))
+
+
 @pytest.mark.parametrize("key", ["a1", "a1/nope", "zz/test", 3])
 def test_get_check_rejects_unknown_keys(key):
     with pytest.raises(ValueError, match="get_check|checks_for"):
