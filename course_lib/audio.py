@@ -22,6 +22,7 @@ __all__ = [
     "to_mono",
     "stft",
     "melspectrogram",
+    "mel_transform",
     "power_to_db",
     "cqt",
     "log_compress",
@@ -220,24 +221,41 @@ def melspectrogram(
     fmax = sr / 2 if fmax is None else fmax
     if not 0 <= fmin < fmax <= sr / 2:
         raise ValueError(f"need 0 <= fmin < fmax <= sr/2, got fmin={fmin}, fmax={fmax}, sr={sr}")
+    yt, was_numpy = _as_tensor(y)
+    transform = mel_transform(sr, n_fft, hop_length, n_mels, fmin, fmax, power)
+    S = transform.to(device=yt.device, dtype=yt.dtype)(yt)
+    return S.numpy() if was_numpy else S
+
+
+def mel_transform(
+    sr: int = 22050,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    n_mels: int = 128,
+    fmin: float = 0.0,
+    fmax: float | None = None,
+    power: float = 2.0,
+) -> torch.nn.Module:
+    """The torchaudio module behind :func:`melspectrogram` (librosa conventions).
+
+    Use it inside a model (e.g. :class:`course_lib.models.tagging.LogMelFrontEnd`) so the
+    spectrogram is computed on the GPU, batch by batch.
+    """
     import torchaudio.transforms as T
 
-    yt, was_numpy = _as_tensor(y)
-    transform = T.MelSpectrogram(
-        sample_rate=sr,
+    return T.MelSpectrogram(
+        sample_rate=_check_sr(sr),
         n_fft=n_fft,
         hop_length=hop_length,
         f_min=fmin,
-        f_max=fmax,
+        f_max=sr / 2 if fmax is None else fmax,
         n_mels=n_mels,
         power=power,
         center=True,
         pad_mode="constant",
         norm="slaney",
         mel_scale="slaney",
-    ).to(device=yt.device, dtype=yt.dtype)
-    S = transform(yt)
-    return S.numpy() if was_numpy else S
+    )
 
 
 def cqt(
