@@ -77,10 +77,10 @@ def hidden_check(key: str, answer: Any) -> None:
         return
     for i, (case, res) in enumerate(zip(cases, results, strict=True)):
         if not res["ok"]:
-            raise AssertionError(f"hidden case {i}: {res['error']}")
+            raise AssertionError(f"hidden case {i + 1}: {res['error']}")
         verdict = check.judge(from_jsonable(res["value"]), case)
         if not verdict.ok:
-            raise AssertionError(f"hidden case {i}: {verdict.message}")
+            raise AssertionError(f"hidden case {i + 1}: {verdict.message}")
 
 
 def from_jsonable(record: Any) -> np.ndarray:
