@@ -35,7 +35,7 @@ from course_lib.grading.report import (
     write_grades_csv,
     write_manual_sheet,
 )
-from course_lib.grading.sandbox import SandboxPolicy, kill_uid
+from course_lib.grading.sandbox import SandboxPolicy, isolation_mode, kill_uid
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "assignments" / "source"
@@ -346,6 +346,26 @@ def test_limits_only_mode_still_grades_and_kills_leftovers(tmp_path, source, rel
     assert any("leftover" in w for w in res.warnings)
     sleeping = subprocess.run(["pgrep", "-f", "sleep 311"], capture_output=True, text=True)
     assert sleeping.stdout.strip() == ""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a separate user needs root")
+def test_user_only_mode_keeps_the_gradebook_out_of_reach(tmp_path, source, released):
+    secret = tmp_path / "grader"
+    secret.mkdir(mode=0o700)
+    (secret / "gradebook.db").write_text("grades")
+    sub = solution_submission(source, released)
+    steal = f"print(open({str(secret / 'gradebook.db')!r}).read())"
+    _by_gid(sub, "dense_params").source = steal + "\n" + _by_gid(sub, "dense_params").source
+    path = tmp_path / "sub.ipynb"
+    nbformat.write(sub, path)
+    policy = SandboxPolicy(wall_s=60, cell_timeout_s=30, namespaces=False)
+    if isolation_mode(policy) != "user-only":
+        pytest.skip("the interpreter is not reachable by another user without namespaces")
+    res = grade_submission(path, source, "a1", "user-only", policy=policy)
+    assert res.isolation == "user-only"
+    assert res.auto_score == 9.0  # the first answer cell stopped at the PermissionError
+    outputs = json.dumps([c.get("outputs") for c in res.executed["cells"]])
+    assert "PermissionError" in outputs and "grades" not in outputs
 
 
 @pytest.mark.parametrize("field", ["wall_s", "cell_timeout_s", "memory_bytes", "nproc"])

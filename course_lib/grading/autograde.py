@@ -297,7 +297,7 @@ def grade_submission(
     own_root = work_root is None
     root = work_root or tempfile.mkdtemp(prefix="course-grading-")
     os.chmod(root, 0o711)
-    uid = UID_BASE + slot if mode == "user+namespaces" else None
+    uid = UID_BASE + slot if mode != "limits-only" else None
     workdir = logdir = None
     try:
         nb = assemble(source, check.notebook)

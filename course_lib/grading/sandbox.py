@@ -40,6 +40,7 @@ __all__ = [
     "SandboxPolicy",
     "SandboxRun",
     "isolation_mode",
+    "namespaces_available",
     "run_sandboxed",
     "kill_uid",
     "UID_BASE",
@@ -80,6 +81,9 @@ class SandboxPolicy:
     isolate : bool
         Use a separate user and namespaces when running as root (``False``: limits only,
         as when not root).
+    namespaces : bool
+        Use network and mount namespaces when the kernel allows them (``False``: separate
+        user and limits only, as in a container without ``CAP_SYS_ADMIN``).
     """
 
     wall_s: float = 300.0
@@ -90,6 +94,7 @@ class SandboxPolicy:
     fsize_bytes: int = 256 * 2**20
     hide: tuple[str, ...] = field(default_factory=tuple)
     isolate: bool = True
+    namespaces: bool = True
 
     def __post_init__(self) -> None:
         for name in ("wall_s", "cell_timeout_s", "cpu_s", "memory_bytes", "nproc", "fsize_bytes"):
@@ -110,11 +115,33 @@ class SandboxRun:
     leftover_killed: int
 
 
+_NAMESPACES: list[bool] = []  # probed once per process
+
+
+def namespaces_available() -> bool:
+    """Whether a child of this process may create network and mount namespaces."""
+    if not _NAMESPACES:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - child
+            os._exit(0 if _libc().unshare(_CLONE_NEWNET | _CLONE_NEWNS) == 0 else 1)
+        _NAMESPACES.append(os.waitpid(pid, 0)[1] == 0)
+    return _NAMESPACES[0]
+
+
 def isolation_mode(policy: SandboxPolicy | None = None) -> str:
-    """``"user+namespaces"`` when running as root, else ``"limits-only"`` (degraded)."""
-    if policy is not None and not policy.isolate:
+    """How submissions are isolated here.
+
+    ``"user+namespaces"`` (root, namespaces allowed), ``"user-only"`` (root without
+    namespaces: separate uid and limits, network not cut) or ``"limits-only"`` (not root:
+    resource limits only).
+    """
+    if os.geteuid() != 0 or (policy is not None and not policy.isolate):
         return "limits-only"
-    return "user+namespaces" if os.geteuid() == 0 else "limits-only"
+    if (policy is not None and not policy.namespaces) or not namespaces_available():
+        # Without a mount namespace, another user must be able to reach the interpreter.
+        reachable = not any(_closed_ancestor(p) for p in _needed_paths())
+        return "user-only" if reachable else "limits-only"
+    return "user+namespaces"
 
 
 def _libc():
@@ -218,7 +245,7 @@ def _isolate(workdir: str, hide: list[str]) -> None:
 def _launch(spec: dict) -> None:
     """Body of ``python -m course_lib.grading.sandbox SPEC``: isolate, limit, drop, exec."""
     os.umask(0o077)
-    if spec.get("uid") is not None and os.geteuid() == 0:
+    if spec.get("uid") is not None and spec.get("namespaces") and os.geteuid() == 0:
         _isolate(spec["workdir"], spec["hide"])
     limits = {
         resource.RLIMIT_CPU: (spec["cpu_s"], spec["cpu_s"] + 5),
@@ -343,6 +370,7 @@ def run_sandboxed(
         "gid": uid,
         "hide": [str(p) for p in policy.hide],
         **{k: v for k, v in asdict(policy).items() if k not in ("hide", "isolate")},
+        "namespaces": isolation_mode(policy) == "user+namespaces",
     }
     if uid is not None:
         kill_uid(uid)
