@@ -115,6 +115,30 @@ def build_env() -> dict[str, str]:
     return env
 
 
+def pre_execute(notebooks: list[Path], timeout: int) -> None:
+    """Run the notebooks that are not cached yet, in parallel (one process per CPU core).
+
+    Fills the same jupyter-cache that the book's ``execute_notebooks: cache`` reads, so
+    Sphinx then renders them from the cache. A notebook that fails here is simply not cached:
+    the book executes it again itself and reports the error with its traceback.
+    """
+    from jupyter_cache import get_cache
+    from jupyter_cache.executors import load_executor
+
+    cache = get_cache(str(BOOK / "_build" / ".jupyter_cache"))
+    uris = []
+    for path in notebooks:
+        uris.append(str(cache.add_nb_to_project(str(path)).uri))
+    todo = [r for r in cache.list_unexecuted() if r.uri in uris]
+    if not todo:
+        return
+    print(f"[book] executing {len(todo)} notebook(s) in parallel")
+    executor = load_executor("local-parallel", cache=cache)
+    result = executor.run_and_cache(filter_uris=uris, timeout=timeout, allow_errors=False)
+    for uri in result.errored + result.excepted:
+        print(f"[book] {uri} failed; the build will run it again and show the error")
+
+
 def build(extra: list[str]) -> int:
     """Run ``jupyter-book build`` with warnings as errors; return its exit status."""
     if not vendor_is_current():
@@ -128,13 +152,18 @@ def build(extra: list[str]) -> int:
         f"{len(releases)} released assignment notebooks"
         + ("" if releases else " (run `make assignments` first to include them)")
     )
+    os.environ.update(build_env())
+    import yaml
+
+    timeout = yaml.safe_load((BOOK / "_config.yml").read_text())["execute"]["timeout"]
+    pre_execute(sorted((BOOK / "lectures").glob("[0-9][0-9]_*.ipynb")), timeout=timeout)
     # API pages are generated from the docstrings on every build: drop those of removed modules.
     shutil.rmtree(BOOK / "_autosummary", ignore_errors=True)
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb if jb.exists() else "jupyter-book"), "build", "--warningiserror", "--keep-going"]
     cmd += [*extra, str(BOOK)]
     print("[book]", " ".join(cmd))
-    return subprocess.run(cmd, cwd=ROOT, env=build_env()).returncode
+    return subprocess.run(cmd, cwd=ROOT, env=os.environ).returncode
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -123,3 +123,26 @@ def test_warning_allow_list_is_documented():
 )
 def test_describe_figure(code, section, expected):
     assert _load_extension().describe_figure(code, section) == expected
+
+
+def test_free_text_after_parameters_gets_a_notes_heading():
+    lines = [
+        "Summary.",
+        "",
+        "Parameters",
+        "----------",
+        "in_channels, out_channels : int",
+        "seed : int",
+        "    Seed of the chunk positions.",
+        "x",
+        "Random draws use torch's generator (see ``Trainer``).",
+        "",
+        "Returns",
+        "-------",
+        "Tensor shaped ``(N, C)``",
+    ]
+    out = _load_extension().close_parameter_lists(lines)
+    assert out[:8] == lines[:8]
+    assert out[8:12] == ["", "Notes", "-----", lines[8]]
+    assert out[12:] == lines[9:]  # other sections untouched
+    assert _load_extension().close_parameter_lists(lines[:8]) == lines[:8]

@@ -4,6 +4,10 @@ The notebooks' title cells show the "Open in Colab" badge image from colab.resea
 on the site it is replaced by ``images/open-in-colab.svg`` so that pages load nothing from
 other hosts (the link itself is unchanged).
 
+Docstrings: a paragraph of free text placed right after a numpy-style ``Parameters`` list
+(a common slip) would be read by napoleon as more parameters and rendered as broken markup;
+such a paragraph is given its own ``Notes`` heading first (``close_parameter_lists``).
+
 Two fixes keep the browser console free of errors: a script registered twice is written once
 (sphinx-thebe registers its inline configuration on every ``env-before-read-docs``, which
 declares a ``const`` twice), and the theme gets an explicit light/dark default mode
@@ -96,6 +100,37 @@ def add_alt_text(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         image["alt"] = describe_figure(_cell_source(image), _section_title(image))
 
 
+_PARAMETER_SECTIONS = {"parameters", "other parameters", "keyword arguments", "args"}
+_PARAMETER_SPEC = re.compile(r"^\*{0,2}\w+(\s*,\s*\*{0,2}\w+)*\s*(:.*)?$")
+
+
+def close_parameter_lists(lines: list[str]) -> list[str]:
+    """Start a ``Notes`` section where free text follows a numpy-style parameter list."""
+    out: list[str] = []
+    in_parameters = False
+    for i, line in enumerate(lines):
+        following = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        if line.strip() and following and set(following) == {"-"}:
+            in_parameters = line.strip().lower() in _PARAMETER_SECTIONS
+        elif (
+            in_parameters
+            and line.strip()
+            and not line[0].isspace()
+            and not set(line.strip()) == {"-"}
+            and not _PARAMETER_SPEC.match(line.strip())
+        ):
+            if out and out[-1].strip():
+                out.append("")
+            out += ["Notes", "-----"]
+            in_parameters = False
+        out.append(line)
+    return out
+
+
+def _on_docstring(app: Sphinx, what, name, obj, options, lines: list[str]) -> None:
+    lines[:] = close_parameter_lists(lines)
+
+
 def clean_page_context(app: Sphinx, pagename, templatename, context, doctree) -> None:
     """Light mode by default; write each <script> (same file, attributes, body) once."""
     context.setdefault("default_mode", "light")
@@ -113,6 +148,7 @@ def clean_page_context(app: Sphinx, pagename, templatename, context, doctree) ->
 
 
 def setup(app: Sphinx) -> dict:
+    app.connect("autodoc-process-docstring", _on_docstring, priority=400)  # before napoleon
     app.connect("html-page-context", clean_page_context)
     app.connect("doctree-read", use_local_badge, priority=400)
     app.connect("doctree-resolved", add_alt_text)
