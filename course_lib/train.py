@@ -49,11 +49,39 @@ def select_device(prefer: str | None = None, verbose: bool = True) -> torch.devi
     return device
 
 
-def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch (all devices)."""
+def seed_everything(seed: int, deterministic: bool = False) -> None:
+    """Seed Python, NumPy and torch (all devices).
+
+    With ``deterministic=True`` torch also picks deterministic kernels where it has them
+    (``torch.use_deterministic_algorithms(True, warn_only=True)``, cuDNN autotuning off); a
+    few CUDA kernels have no deterministic version and only warn.
+    """
     random.seed(seed)
     np.random.seed(seed % 2**32)  # noqa: NPY002 - legacy global state used by some libraries
     torch.manual_seed(seed)
+    if deterministic:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.backends.cudnn.benchmark = False
+
+
+def _rng_states() -> dict[str, Any]:
+    states = {
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),  # noqa: NPY002
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available():
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    return states
+
+
+def _set_rng_states(states: dict[str, Any]) -> None:
+    random.setstate(states["python"])
+    np.random.set_state(states["numpy"])  # noqa: NPY002
+    torch.set_rng_state(states["torch"].cpu())
+    if "cuda" in states and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([s.cpu() for s in states["cuda"]])
 
 
 def setup_distributed(backend: str | None = None) -> tuple[int, int]:
@@ -107,8 +135,12 @@ class Trainer:
     amp : bool
         Mixed precision (bfloat16 autocast) on CUDA; ignored elsewhere.
     seed : int
+    deterministic : bool
+        Ask torch for deterministic kernels (see :func:`seed_everything`).
     checkpoint_dir : path, optional
         Where ``last.pt``, ``best.pt`` and ``history.csv``/``.json`` go.
+    checkpoint_every : int
+        Write ``last.pt`` every this many epochs (and always after the last one).
     monitor, mode : str
         Metric watched for the best checkpoint and early stopping (e.g. ``"valid_loss"``,
         ``"min"`` or ``"valid_roc_auc"``, ``"max"``).
@@ -135,7 +167,9 @@ class Trainer:
         device: str | None = None,
         amp: bool = True,
         seed: int = 0,
+        deterministic: bool = False,
         checkpoint_dir: str | Path | None = None,
+        checkpoint_every: int = 1,
         monitor: str = "valid_loss",
         mode: str = "min",
         patience: int | None = None,
@@ -149,7 +183,9 @@ class Trainer:
             raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
         if patience is not None and patience < 1:
             raise ValueError(f"patience must be a positive number of epochs, got {patience}")
-        seed_everything(seed)
+        if checkpoint_every < 1:
+            raise ValueError(f"checkpoint_every must be >= 1 epoch, got {checkpoint_every}")
+        seed_everything(seed, deterministic)
         self.device = select_device(device, verbose=verbose)
         self.model = model.to(self.device)
         self.rank, self.world_size = 0, 1
@@ -169,6 +205,7 @@ class Trainer:
         self.amp = amp and self.device.type == "cuda"
         self.seed = seed
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
+        self.checkpoint_every = checkpoint_every
         self.monitor, self.mode, self.patience = monitor, mode, patience
         self.metrics_fn, self.input_fn = metrics_fn, input_fn
         self.progress = progress and self.rank == 0
@@ -274,8 +311,12 @@ class Trainer:
             if self.verbose:
                 shown = "  ".join(f"{k} {v:.4g}" for k, v in row.items() if k != "epoch")
                 print(f"epoch {self.epoch:3d}/{num_epochs}  {shown}{'  *' if improved else ''}")
-            self._save(improved)
-            if self.patience is not None and self.bad_epochs >= self.patience:
+            stop = self.patience is not None and self.bad_epochs >= self.patience
+            if stop or self.epoch % self.checkpoint_every == 0 or self.epoch == num_epochs:
+                self._save(improved)
+            elif improved:
+                self._save(improved, last=False)
+            if stop:
                 if self.verbose:
                     print(
                         f"[course_lib.train] early stop: no {self.monitor} improvement "
@@ -306,14 +347,24 @@ class Trainer:
             "best": self.best,
             "bad_epochs": self.bad_epochs,
             "monitor": self.monitor,
+            "rng": _rng_states(),
         }
 
     def load_checkpoint(self, path: str | Path) -> None:
         """Restore model, optimiser, scheduler, epoch, history and early-stopping state."""
         try:
             state = torch.load(path, map_location=self.device, weights_only=False)
-        except (RuntimeError, EOFError, OSError) as err:
-            raise ValueError(f"checkpoint {path} could not be read ({err})") from err
+        except Exception as err:  # truncated zip, pickle garbage, missing file
+            raise ValueError(
+                f"checkpoint {path} could not be read: corrupt or truncated "
+                f"({type(err).__name__}: {err}); "
+                "delete it (the previous good one is best.pt) or train without resume"
+            ) from err
+        missing = {"model", "optimizer", "epoch", "history"} - set(
+            state if isinstance(state, dict) else ()
+        )
+        if missing:
+            raise ValueError(f"{path} is not a Trainer checkpoint: missing {sorted(missing)}")
         model = self.model.module if hasattr(self.model, "module") else self.model
         model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
@@ -321,13 +372,16 @@ class Trainer:
             self.scheduler.load_state_dict(state["scheduler"])
         self.epoch, self.history = state["epoch"], state["history"]
         self.best, self.bad_epochs = state["best"], state["bad_epochs"]
+        if "rng" in state:  # each epoch reseeds anyway; this restores mid-epoch users' draws
+            _set_rng_states(state["rng"])
 
-    def _save(self, improved: bool) -> None:
+    def _save(self, improved: bool, last: bool = True) -> None:
         if self.checkpoint_dir is None or self.rank != 0:
             return
         self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
         state = self.state_dict()
-        _atomic_save(state, self.checkpoint_dir / "last.pt")
+        if last:
+            _atomic_save(state, self.checkpoint_dir / "last.pt")
         if improved:
             _atomic_save(state, self.checkpoint_dir / "best.pt")
         (self.checkpoint_dir / "history.json").write_text(json.dumps(self.history, indent=1))

@@ -87,6 +87,25 @@ def test_a_crash_during_save_keeps_the_last_checkpoint(tmp_path, monkeypatch):
     assert again.epoch == 2
 
 
+def test_foreign_checkpoint_is_reported(tmp_path):
+    torch.save({"weights": 1}, tmp_path / "last.pt")
+    with pytest.raises(ValueError, match=r"not a Trainer checkpoint: missing \['epoch'"):
+        _trainer(tmp_path).fit(_loader(_data()), num_epochs=2, resume=True)
+
+
+def test_checkpoint_every_and_rng_state(tmp_path):
+    trainer = _trainer(tmp_path, checkpoint_every=2)
+    trainer.fit(_loader(_data()), num_epochs=3)
+    state = torch.load(tmp_path / "last.pt", weights_only=False)
+    assert state["epoch"] == 3  # the final epoch is always saved
+    assert set(state["rng"]) >= {"python", "numpy", "torch"}
+    trainer = _trainer(tmp_path / "b", checkpoint_every=2)
+    trainer.fit(_loader(_data()), num_epochs=1)
+    assert (tmp_path / "b" / "last.pt").exists()
+    with pytest.raises(ValueError, match="checkpoint_every"):
+        _trainer(checkpoint_every=0)
+
+
 def test_early_stopping(tmp_path):
     trainer = Trainer(
         _model(),
