@@ -10,6 +10,7 @@ Glossary: ``y`` audio samples, ``sr`` sample rate in Hz, ``S`` a spectrogram sha
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -222,9 +223,18 @@ def melspectrogram(
     if not 0 <= fmin < fmax <= sr / 2:
         raise ValueError(f"need 0 <= fmin < fmax <= sr/2, got fmin={fmin}, fmax={fmax}, sr={sr}")
     yt, was_numpy = _as_tensor(y)
-    transform = mel_transform(sr, n_fft, hop_length, n_mels, fmin, fmax, power)
-    S = transform.to(device=yt.device, dtype=yt.dtype)(yt)
+    transform = _cached_mel(
+        sr, n_fft, hop_length, n_mels, fmin, fmax, power, str(yt.device), yt.dtype
+    )
+    with torch.no_grad() if not yt.requires_grad else torch.enable_grad():
+        S = transform(yt)
     return S.numpy() if was_numpy else S
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_mel(sr, n_fft, hop_length, n_mels, fmin, fmax, power, device, dtype):
+    """Memoised transform per settings and device: the filterbank is built once."""
+    return mel_transform(sr, n_fft, hop_length, n_mels, fmin, fmax, power).to(device, dtype)
 
 
 def mel_transform(
