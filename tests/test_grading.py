@@ -88,6 +88,22 @@ def test_a2_checks_accept_course_libs_own_layers(monkeypatch):
         hidden_check("a2/test_lenet5", lambda: LeNet5(num_classes=9))
 
 
+def test_a3_hidden_set_gives_the_sandbox_audio_only_and_scores_on_a_scale():
+    from course_lib.grading.checks.a3 import _accuracy_scale, _hidden_data
+
+    inputs, labels = _hidden_data(123)
+    assert sorted(inputs) == ["clips", "sr"] and inputs["clips"].shape[0] == labels.shape[0] == 32
+    assert inputs["clips"].dtype == np.float32 and int(inputs["sr"]) == 22050
+    again, labels2 = _hidden_data(123)
+    np.testing.assert_array_equal(again["clips"], inputs["clips"])
+    truth = np.arange(20) % 5
+    for n_right, fraction in [(20, 1.0), (13, 1.0), (10, 0.75), (8, 0.5), (6, 0.25), (5, 0.0)]:
+        guess = truth.copy()
+        guess[n_right:] = (guess[n_right:] + 1) % 5
+        assert _accuracy_scale(guess, truth).fraction == fraction
+    assert _accuracy_scale(truth[:3], truth).fraction == 0.0
+
+
 @pytest.mark.parametrize("key", ["a1", "a1/nope", "zz/test", 3])
 def test_get_check_rejects_unknown_keys(key):
     with pytest.raises(ValueError, match="get_check|checks_for"):

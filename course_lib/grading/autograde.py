@@ -10,6 +10,7 @@ progress bar. Scores come only from the hidden checks judged here
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -26,10 +27,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
+import numpy as np
 
 from .checks import Check, checks_for, find_forbidden_imports, forbidden_for
 from .notebook import assemble, graded_cells, nbgrader_meta, preflight
-from .probe import OUT_ENV, SEED_ENV, from_jsonable, record_path
+from .probe import DATA_ENV, OUT_ENV, SEED_ENV, from_jsonable, record_path
 from .sandbox import UID_BASE, SandboxPolicy, isolation_mode, run_sandboxed
 
 __all__ = [
@@ -42,6 +44,23 @@ __all__ = [
 ]
 
 MAX_RECORD_BYTES = 32 * 2**20
+# Seed of the hidden data sets of this grading process (A3/A4): secret, same for every
+# submission of a run, so each hidden set is rendered once.
+_RUN_SEED = secrets.randbits(62)
+_hidden_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=8)
+def _hidden_cached(key: str, seed: int) -> tuple[dict, object]:
+    from .checks import get_check
+
+    return get_check(key).hidden_data(seed)
+
+
+def hidden_data(check: Check, seed: int = _RUN_SEED) -> tuple[dict, object]:
+    """``(inputs, expected)`` of a hidden-data check, rendered once per grading process."""
+    with _hidden_lock:
+        return _hidden_cached(check.key, seed)
 
 
 @dataclass
@@ -128,32 +147,43 @@ def _cell_error(executed: dict | None, index: int) -> str:
     return ""
 
 
-def _judge(check: Check, seed: int, raw: bytes | None) -> tuple[bool, str]:
+def _judge(check: Check, seed: int, raw: bytes | None) -> tuple[float, str]:
+    """Fraction of the points earned (0..1) and why points were lost."""
     if raw is None:
-        return False, ""
+        return 0.0, ""
     try:
         record = json.loads(raw)
         results = record["cases"]
         if record.get("key") != check.key or not isinstance(results, list):
             raise ValueError("wrong key")
     except (ValueError, KeyError, TypeError):
-        return False, "the recorded outputs are malformed"
-    cases = check.cases(seed)
+        return 0.0, "the recorded outputs are malformed"
+    if check.hidden_data is not None:
+        inputs, expected = hidden_data(check)
+        cases, expecteds = [inputs], [expected]
+    else:
+        cases = check.cases(seed)
+        expecteds = [None] * len(cases)
     if len(results) != len(cases):
-        return False, f"{len(results)} outputs recorded for {len(cases)} hidden cases"
-    for i, (case, res) in enumerate(zip(cases, results, strict=True)):
+        return 0.0, f"{len(results)} outputs recorded for {len(cases)} hidden cases"
+    fraction, notes = 1.0, []
+    for i, (case, res, exp) in enumerate(zip(cases, results, expecteds, strict=True)):
         if not isinstance(res, dict):
-            return False, "the recorded outputs are malformed"
+            return 0.0, "the recorded outputs are malformed"
         if not res.get("ok"):
-            return False, f"hidden case {i + 1} raised {str(res.get('error'))[:200]}"
+            return 0.0, f"hidden case {i + 1} raised {str(res.get('error'))[:200]}"
         try:
             got = from_jsonable(res.get("value"))
         except (ValueError, TypeError, OverflowError):
-            return False, f"hidden case {i + 1}: the recorded output is malformed"
-        verdict = check.judge(got, case)
-        if not verdict.ok:
-            return False, f"hidden case {i + 1}: {verdict.message}"
-    return True, ""
+            return 0.0, f"hidden case {i + 1}: the recorded output is malformed"
+        verdict = check.judge(got, case, exp)
+        if verdict.fraction is not None:
+            fraction = min(fraction, max(0.0, min(1.0, float(verdict.fraction))))
+            if verdict.fraction < 1:
+                notes.append(verdict.message)
+        elif not verdict.ok:
+            return 0.0, f"hidden case {i + 1}: {verdict.message}"
+    return fraction, "; ".join(notes)
 
 
 def score_cells(
@@ -184,11 +214,11 @@ def score_cells(
         if check is None:  # a release check guarantees this does not happen
             scores.append(CellScore(gid, points, 0.0, "auto", "no hidden check is registered"))
             continue
-        ok, why = _judge(check, seed, records(check.key))
-        if not ok and not why:
+        fraction, why = _judge(check, seed, records(check.key))
+        if fraction == 0 and not why:
             err = _cell_error(executed, index)
             why = f"the test cell failed: {err}" if err else (status_note or "the cell did not run")
-        scores.append(CellScore(gid, points, points if ok else 0.0, "auto", why))
+        scores.append(CellScore(gid, points, round(points * fraction, 2), "auto", why))
     return scores
 
 
@@ -205,8 +235,12 @@ def _forbidden_in(assignment: str, assembled: dict) -> list[str]:
 
 
 def _sandbox_env(workdir: str, seed: int) -> dict[str, str]:
+    from course_lib.data import default_root
+
     bindir = os.path.dirname(sys.executable)
     return {
+        "COURSE_DATA_DIR": str(default_root().resolve()),
+        DATA_ENV: f"{workdir}/data",
         "PATH": f"{bindir}:/usr/local/bin:/usr/bin:/bin",
         "HOME": f"{workdir}/home",
         "TMPDIR": f"{workdir}/tmp",
@@ -230,10 +264,10 @@ def _sandbox_env(workdir: str, seed: int) -> dict[str, str]:
 
 def _prepare_workdir(root: str, uid: int | None) -> str:
     workdir = tempfile.mkdtemp(prefix="sub-", dir=root)
-    for sub in ("home", "tmp", "out"):
+    for sub in ("home", "tmp", "out", "data"):
         os.mkdir(os.path.join(workdir, sub), 0o700)
     if uid is not None:
-        for path in (workdir, *(os.path.join(workdir, s) for s in ("home", "tmp", "out"))):
+        for path in (workdir, *(os.path.join(workdir, s) for s in ("home", "tmp", "out", "data"))):
             os.chown(path, uid, uid)
     os.chmod(workdir, 0o700)
     return workdir
@@ -308,6 +342,12 @@ def grade_submission(
         nbformat.write(nb, in_path)
         if uid is not None:
             os.chown(in_path, uid, uid)
+        for check_ in checks_for(assignment).values():
+            if check_.hidden_data is not None:  # inputs only; the labels stay here
+                data_path = record_path(os.path.join(workdir, "data"), check_.key, ".npz")
+                np.savez(data_path, **hidden_data(check_)[0])
+                if uid is not None:
+                    os.chown(data_path, uid, uid)
         seed = secrets.randbits(62)
         argv = [
             sys.executable,

@@ -22,16 +22,30 @@ import numpy as np
 
 from .checks import get_check
 
-__all__ = ["hidden_check", "to_jsonable", "from_jsonable", "record_path", "OUT_ENV", "SEED_ENV"]
+__all__ = [
+    "hidden_check",
+    "to_jsonable",
+    "from_jsonable",
+    "record_path",
+    "OUT_ENV",
+    "SEED_ENV",
+    "DATA_ENV",
+]
 
 OUT_ENV = "COURSE_GRADING_OUT"
 SEED_ENV = "COURSE_GRADING_SEED"
+DATA_ENV = "COURSE_GRADING_DATA"
 _MAX_ELEMENTS = 1_000_000
 
 
-def record_path(out_dir: str, key: str) -> str:
-    """File the probe writes for ``key`` inside ``out_dir``."""
-    return os.path.join(out_dir, re.sub(r"[^A-Za-z0-9_.-]", "_", key) + ".json")
+def record_path(out_dir: str, key: str, suffix: str = ".json") -> str:
+    """File the probe writes (or, with ``suffix=".npz"``, hidden data it reads) for ``key``."""
+    return os.path.join(out_dir, re.sub(r"[^A-Za-z0-9_.-]", "_", key) + suffix)
+
+
+def _load_hidden_inputs(key: str) -> dict:
+    with np.load(record_path(os.environ[DATA_ENV], key, ".npz"), allow_pickle=False) as z:
+        return {name: z[name] for name in z.files}
 
 
 def to_jsonable(value: Any) -> dict:
@@ -64,7 +78,14 @@ def hidden_check(key: str, answer: Any) -> None:
     check = get_check(key)
     out_dir = os.environ.get(OUT_ENV)
     seed = int(os.environ.get(SEED_ENV, "0"))
-    cases = check.cases(seed)
+    expected = None
+    if check.hidden_data is not None and out_dir:
+        cases = [_load_hidden_inputs(key)]  # labels stay with the grader
+    elif check.hidden_data is not None:
+        inputs, expected = check.hidden_data(seed)
+        cases = [inputs]
+    else:
+        cases = check.cases(seed)
     results = []
     for case in cases:
         try:
@@ -78,7 +99,7 @@ def hidden_check(key: str, answer: Any) -> None:
     for i, (case, res) in enumerate(zip(cases, results, strict=True)):
         if not res["ok"]:
             raise AssertionError(f"hidden case {i + 1}: {res['error']}")
-        verdict = check.judge(from_jsonable(res["value"]), case)
+        verdict = check.judge(from_jsonable(res["value"]), case, expected)
         if not verdict.ok:
             raise AssertionError(f"hidden case {i + 1}: {verdict.message}")
 

@@ -38,6 +38,7 @@ class CaseResult:
 
     ok: bool
     message: str = ""
+    fraction: float | None = None  # partial credit (metric scales); None: all or nothing
 
 
 def _default_call(answer: Any, case: dict) -> Any:
@@ -64,6 +65,11 @@ class Check:
         Tolerances of ``numpy.allclose``; integer answers must match exactly.
     compare : callable(got, expected) -> CaseResult, optional
         A custom comparison (for metrics with thresholds); replaces the default.
+    hidden_data : callable(seed) -> (inputs, expected), optional
+        For checks on hidden data (A3, A4): renders the hidden test set in the grader's
+        process. Only ``inputs`` (arrays, no labels) are copied into the sandbox as the
+        single case; ``expected`` (the labels) never leaves the grader. ``make_cases`` and
+        ``expected`` are then unused.
     """
 
     key: str
@@ -74,15 +80,17 @@ class Check:
     atol: float = 1e-6
     compare: Callable[[Any, Any], CaseResult] | None = None
     description: str = field(default="", compare=False)
+    hidden_data: Callable[[int], tuple[dict[str, np.ndarray], Any]] | None = None
 
     def cases(self, seed: int) -> list[dict]:
         """The hidden inputs for ``seed`` (a fresh generator per check, so order is irrelevant)."""
         digest = sum((i + 1) * ord(c) for i, c in enumerate(self.key))
         return self.make_cases(np.random.default_rng([seed, digest]))
 
-    def judge(self, got: Any, case: dict) -> CaseResult:
+    def judge(self, got: Any, case: dict, expected: Any = None) -> CaseResult:
         """Compare one serialised student output with the reference (grader side)."""
-        expected = self.expected(case)
+        if expected is None:
+            expected = self.expected(case)
         if self.compare is not None:
             return self.compare(got, expected)
         return compare_arrays(got, expected, rtol=self.rtol, atol=self.atol)

@@ -1,0 +1,86 @@
+"""Hidden checks of assignment A3, "Semantic MIR: genre classification".
+
+Lecture: classification-based MIR (genre and tag classification with CNNs on
+mel spectrograms). The hidden test set is rendered here, in the grader's process, with a
+secret seed (``course_lib.data.generate.build`` of the ``tagging`` dataset: new songs played
+by the test split's instruments); only the audio enters the sandbox. The student's
+``classify`` returns genre names, and the grader scores their accuracy
+(``course_lib.metrics.accuracy``) on a threshold scale.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from . import CaseResult, Check
+
+__all__ = ["CHECKS", "FORBIDDEN", "ACCURACY_SCALE", "HIDDEN_SETS"]
+
+FORBIDDEN: tuple[str, ...] = ()
+# (accuracy at least, fraction of the points); five genres, so chance is 0.2.
+ACCURACY_SCALE = ((0.65, 1.0), (0.5, 0.75), (0.4, 0.5), (0.3, 0.25))
+HIDDEN_SETS = 2  # smoke-size renderings of the test split (16 clips each)
+
+
+def _genres() -> list[str]:
+    from course_lib.data.generate import GENRES
+
+    return sorted(GENRES)
+
+
+def _hidden_data(seed: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    import soundfile as sf
+
+    from course_lib.data import load_dataset
+    from course_lib.data.generate import build
+
+    load_dataset("tagging", "smoke")  # the students' training data must exist too
+    genres = _genres()
+    clips, labels, rate = [], [], 0
+    with tempfile.TemporaryDirectory(prefix="hidden-a3-") as tmp:
+        for j in range(HIDDEN_SETS):
+            manifest = build("tagging", Path(tmp) / f"set{j}", "smoke", seed=(seed + j) % 2**31)
+            for item in manifest.split("test"):
+                y, rate = sf.read(manifest.audio_path(item), dtype="float32")
+                clips.append(y)
+                labels.append(genres.index(item.labels["genre"]))
+    return {"clips": np.stack(clips), "sr": np.array(rate)}, np.array(labels)
+
+
+def _call(answer, case: dict) -> np.ndarray:
+    genres = _genres()
+    predicted = list(answer(case["clips"], int(case["sr"])))
+    return np.array([genres.index(str(p)) if str(p) in genres else -1 for p in predicted])
+
+
+def _accuracy_scale(got, expected) -> CaseResult:
+    from course_lib.metrics import accuracy
+
+    got, expected = np.asarray(got), np.asarray(expected)
+    if got.shape != expected.shape:
+        return CaseResult(False, f"{got.shape[0]} genres for {expected.shape[0]} clips", 0.0)
+    acc = accuracy(expected, got.astype(np.int64))
+    fraction = next((f for threshold, f in ACCURACY_SCALE if acc >= threshold), 0.0)
+    scale = ", ".join(f">= {t:.2f}: {f:.0%}" for t, f in ACCURACY_SCALE)
+    return CaseResult(
+        fraction > 0, f"hidden test accuracy {acc:.2f} gives {fraction:.0%} ({scale})", fraction
+    )
+
+
+def _unused(case: dict) -> None:  # hidden-data checks take no generated cases
+    raise NotImplementedError
+
+
+CHECKS = (
+    Check(
+        "a3/test_genre_accuracy",
+        make_cases=lambda rng: [],
+        expected=_unused,
+        call=_call,
+        compare=_accuracy_scale,
+        hidden_data=_hidden_data,
+    ),
+)
