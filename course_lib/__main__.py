@@ -1,0 +1,7 @@
+"""``python -m course_lib train TASK --config smoke|full [--resume]``; see :mod:`.cli`."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

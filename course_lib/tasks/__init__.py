@@ -1,0 +1,115 @@
+"""Ready-to-train MIR tasks: one module per task, found by name.
+
+Lecture: classification-based MIR tasks (semantic level: genre, tags; event and frame level:
+onsets, instruments, pitch, multiple F0). A *task* bundles what a training run needs — data
+loaders, a model, a loss, metrics and the number of epochs — for the ``"smoke"`` (CPU,
+seconds) or ``"full"`` (GPU) configuration, so that
+
+    python -m course_lib train tagging --config smoke
+    python -m course_lib train tagging --config full --resume
+
+train it with :class:`course_lib.train.Trainer`.
+
+Adding a task
+-------------
+Create ``course_lib/tasks/<name>.py`` that defines
+
+    def build_task(config: str, *, root=None, seed: int = 0, **options) -> TaskSetup: ...
+
+(``root``: the dataset folder parent, as in :func:`course_lib.data.load_dataset`;
+``options``: task-specific keyword arguments given on the command line as ``--set key=value``).
+Nothing else has to be edited: :func:`available_tasks` lists every module of this package
+that defines ``build_task``, and :func:`get_task` imports it on demand.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from torch import nn
+
+__all__ = ["TaskSetup", "available_tasks", "get_task", "build_task"]
+
+
+@dataclass
+class TaskSetup:
+    """Everything one training run of a task needs.
+
+    Attributes
+    ----------
+    name : str
+        Task name (e.g. ``"tagging"``).
+    model : nn.Module
+    loss_fn : callable ``(outputs, targets) -> scalar tensor``
+    train_loader, valid_loader, test_loader : iterables of ``(x, y)`` batches
+        ``valid_loader`` and ``test_loader`` may be ``None``.
+    num_epochs : int
+    lr : float
+    metrics_fn : callable ``(outputs, targets) -> dict[str, float]``, optional
+        Validation and test metrics (e.g. ROC-AUC and PR-AUC for tagging).
+    monitor, mode : str
+        Metric for the best checkpoint and early stopping (``"valid_roc_auc"``, ``"max"``).
+    patience : int, optional
+    info : dict
+        Anything worth recording with the results (dataset size, class names, preprocessing).
+    """
+
+    name: str
+    model: nn.Module
+    loss_fn: Callable
+    train_loader: Any
+    valid_loader: Any = None
+    test_loader: Any = None
+    num_epochs: int = 10
+    lr: float = 1e-3
+    metrics_fn: Callable | None = None
+    monitor: str = "valid_loss"
+    mode: str = "min"
+    patience: int | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def available_tasks() -> list[str]:
+    """Names of the task modules in this package (those that define ``build_task``)."""
+    names = []
+    for module in pkgutil.iter_modules(__path__):
+        if module.name.startswith("_"):
+            continue
+        if hasattr(importlib.import_module(f"{__name__}.{module.name}"), "build_task"):
+            names.append(module.name)
+    return sorted(names)
+
+
+def get_task(name: str) -> Callable[..., TaskSetup]:
+    """The ``build_task`` function of the task called ``name``."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"task name must be a module name such as 'tagging', got {name!r}")
+    try:
+        module = importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as err:
+        if err.name != f"{__name__}.{name}":
+            raise  # the task exists but one of its imports is missing
+        raise ValueError(
+            f"unknown task {name!r}; available: {', '.join(available_tasks()) or 'none'}"
+        ) from None
+    if not hasattr(module, "build_task"):
+        raise ValueError(f"course_lib.tasks.{name} defines no build_task(config, ...)")
+    return module.build_task
+
+
+def build_task(
+    name: str, config: str = "smoke", *, root=None, seed: int = 0, **options
+) -> TaskSetup:
+    """Build task ``name`` for ``config`` (``"smoke"`` or ``"full"``)."""
+    from ..config import CONFIGS
+
+    if config not in CONFIGS:
+        raise ValueError(f"config must be one of {CONFIGS}, got {config!r}")
+    setup = get_task(name)(config, root=root, seed=seed, **options)
+    if not isinstance(setup, TaskSetup):
+        raise TypeError(f"course_lib.tasks.{name}.build_task must return a TaskSetup")
+    return setup

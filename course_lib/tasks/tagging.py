@@ -1,0 +1,132 @@
+"""Auto-tagging and genre classification on the rendered ``tagging`` dataset.
+
+Lecture: semantic-level MIR (genre/mood classification and auto-tagging). The recipe of
+Won et al. (2020): random ~3 s chunks for training, whole clips for evaluation, binary
+cross-entropy over tags (cross-entropy over genres), Adam, and macro ROC-AUC / PR-AUC.
+
+``python -m course_lib train tagging --config smoke`` trains the short-chunk residual CNN;
+``--set model=fcn`` or ``--set model=musicnn`` pick the other designs, ``--set label=genre``
+switches to single-label genre classification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from .. import metrics
+from ..models import tagging as tagging_models
+from . import TaskSetup
+
+__all__ = ["MODELS", "SETTINGS", "build_task", "tagging_metrics", "genre_metrics"]
+
+#: Model builders by name (each takes ``num_classes``, ``sr``, ``n_mels`` and a size).
+MODELS: dict[str, Callable] = {
+    "fcn": lambda n, sr, size: tagging_models.fcn(num_classes=n, sr=sr, width=size),
+    "musicnn": lambda n, sr, size: tagging_models.musicnn(num_classes=n, sr=sr, filters=size),
+    "short_chunk": lambda n, sr, size: tagging_models.short_chunk_cnn(
+        num_classes=n, sr=sr, width=size
+    ),
+}
+
+#: Sizes of the two configurations: dataset size, epochs, model width, batch size.
+SETTINGS = {
+    "smoke": {"size": "smoke", "num_epochs": 4, "width": 8, "batch_size": 8, "patience": None},
+    "full": {"size": "full", "num_epochs": 60, "width": 32, "batch_size": 32, "patience": 10},
+}
+
+
+def tagging_metrics(tags: list[str]) -> Callable:
+    """``metrics_fn`` for multi-label logits: macro ROC-AUC and PR-AUC of the sigmoid."""
+
+    def compute(outputs: torch.Tensor, targets: torch.Tensor) -> dict[str, float]:
+        scores = metrics.tagging_scores(targets.numpy(), torch.sigmoid(outputs).numpy(), tags)
+        return {"roc_auc": scores.roc_auc, "pr_auc": scores.pr_auc}
+
+    return compute
+
+
+def genre_metrics(outputs: torch.Tensor, targets: torch.Tensor) -> dict[str, float]:
+    """``metrics_fn`` for single-label logits: accuracy and macro F1."""
+    y_pred = outputs.argmax(1).numpy()
+    return {
+        "accuracy": metrics.accuracy(targets.numpy(), y_pred),
+        "f1_macro": metrics.f1_scores(targets.numpy(), y_pred)["macro"],
+    }
+
+
+def build_task(
+    config: str,
+    *,
+    root=None,
+    seed: int = 0,
+    model: str = "short_chunk",
+    label: str = "tags",
+    chunk_seconds: float = 3.0,
+    lr: float = 1e-3,
+) -> TaskSetup:
+    """Tagging (``label="tags"``) or genre classification (``label="genre"``).
+
+    Parameters
+    ----------
+    config : {"smoke", "full"}
+    root : folder holding the rendered datasets (default :func:`course_lib.data.default_root`)
+    seed : int
+    model : {"fcn", "musicnn", "short_chunk"}
+    label : {"tags", "genre"}
+    chunk_seconds : float
+        Length of the random training chunks, in seconds.
+    lr : float
+    """
+    from ..data import load_dataset
+    from ..data.datasets import ClipDataset, class_target, make_loader, multilabel_target
+    from ..data.generate import GENRES, TAGS
+
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {sorted(MODELS)}, got {model!r}")
+    if label not in ("tags", "genre"):
+        raise ValueError(f"label must be 'tags' or 'genre', got {label!r}")
+    if config not in SETTINGS:
+        raise ValueError(f"config must be one of {sorted(SETTINGS)}, got {config!r}")
+    chunk_seconds = float(chunk_seconds)
+    if not 0.5 <= chunk_seconds <= 4.0:
+        raise ValueError(f"chunk_seconds must be within the 4 s clips (0.5-4), got {chunk_seconds}")
+    s = SETTINGS[config]
+    manifest = load_dataset("tagging", size=s["size"], root=root, seed=seed)
+    if label == "tags":
+        classes = list(TAGS)
+        target = multilabel_target("tags", classes)
+        loss_fn = torch.nn.functional.binary_cross_entropy_with_logits
+        metrics_fn, monitor = tagging_metrics(classes), "valid_roc_auc"
+    else:
+        classes = list(GENRES)
+        target = class_target("genre", classes)
+        loss_fn = torch.nn.functional.cross_entropy
+        metrics_fn, monitor = genre_metrics, "valid_accuracy"
+    bs = s["batch_size"]
+    train = ClipDataset(manifest, "train", target, chunk_seconds=chunk_seconds)
+    torch.manual_seed(seed)  # the model's initial weights
+    return TaskSetup(
+        name="tagging" if label == "tags" else "genre",
+        model=MODELS[model](len(classes), manifest.sr, s["width"]),
+        loss_fn=loss_fn,
+        train_loader=make_loader(train, bs, shuffle=True, seed=seed),
+        valid_loader=make_loader(ClipDataset(manifest, "valid", target), bs),
+        test_loader=make_loader(ClipDataset(manifest, "test", target), bs),
+        num_epochs=s["num_epochs"],
+        lr=float(lr),
+        metrics_fn=metrics_fn,
+        monitor=monitor,
+        mode="max",
+        patience=s["patience"],
+        info={
+            "dataset": f"tagging/{s['size']}",
+            "model": model,
+            "label": label,
+            "classes": classes,
+            "sr": manifest.sr,
+            "chunk_seconds": chunk_seconds,
+            "frontend": "LogMelFrontEnd(n_fft=1024, hop_length=512, n_mels=96)",
+        },
+    )
