@@ -110,15 +110,20 @@ def test_warning_allow_list_is_documented():
             'ax.set_title("Max pooling")\nax.set_xlabel("time (frames)")\n'
             'ax.set_ylabel("mel band")',
             "Pooling",
-            "Figure: Max pooling. x axis: time (frames) — y axis: mel band",
+            "Figure: Max pooling; x axis: time (frames); y axis: mel band",
         ),
         (
-            "fig.suptitle(f'kernel {k}')\nplotting.plot_spectrogram(S, sr=sr, ax=ax)",
+            "fig.suptitle(f'kernel {k}, {len(xs)} items, {v:.2f}')\n"
+            "plotting.plot_spectrogram(S, sr=sr, ax=ax)",
             None,
-            "Figure: kernel k. drawn by plot_spectrogram()",
+            "Figure: kernel k, … items, v; drawn by plot_spectrogram()",
         ),
-        ("plt.plot(x)", "3. Stride", "Figure in the section '3. Stride'"),
-        ("", None, "Figure from a code cell"),
+        (
+            "plot_spectrogram(S)",
+            "3. Stride",
+            "Figure in the section '3. Stride'; drawn by plot_spectrogram()",
+        ),
+        ('plt.ylabel("Hz")', None, "Figure from a code cell; y axis: Hz"),
     ],
 )
 def test_describe_figure(code, section, expected):

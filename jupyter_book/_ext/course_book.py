@@ -42,25 +42,31 @@ _ROLES = {"set_title": "title", "suptitle": "title", "title": "title"}
 _ROLES.update({"set_xlabel": "x", "xlabel": "x", "set_ylabel": "y", "ylabel": "y"})
 
 
+def _literal_text(text: str) -> str:
+    """A string literal as a reader would see it: ``{name}`` kept as the name, other ``{...}``
+    replacement fields (computed values) shown as an ellipsis."""
+    text = re.sub(r"\{([A-Za-z_][\w.]*)(![rsa])?(:[^{}]*)?\}", r"\1", text)
+    return re.sub(r"\{[^{}]*\}", "…", text).strip()
+
+
 def describe_figure(code: str, section: str | None) -> str:
     """Alt text for a figure drawn by ``code`` (the cell source) under heading ``section``."""
     found: dict[str, list[str]] = {"title": [], "x": [], "y": []}
     for call, _, text in _TEXT_CALL.findall(code):
-        text = re.sub(r"\{([^{}]*)\}", r"\1", text).strip()
+        text = _literal_text(text)
         if text and text not in found[_ROLES[call]]:
             found[_ROLES[call]].append(text)
-    parts = []
     if found["title"]:
-        parts.append("; ".join(found["title"]))
-    axes = [f"{name} axis: {', '.join(found[name])}" for name in ("x", "y") if found[name]]
-    if axes:
-        parts.append(" — ".join(axes))
+        parts = ["Figure: " + "; ".join(found["title"])]
+    elif section:
+        parts = [f"Figure in the section '{section}'"]
+    else:
+        parts = ["Figure from a code cell"]
+    parts += [f"{name} axis: {', '.join(found[name])}" for name in ("x", "y") if found[name]]
     helpers = sorted(set(_PLOT_HELPER.findall(code)))
     if helpers:
         parts.append("drawn by " + ", ".join(f"{h}()" for h in helpers))
-    if not parts:
-        return f"Figure in the section '{section}'" if section else "Figure from a code cell"
-    return "Figure: " + ". ".join(parts)
+    return "; ".join(parts)
 
 
 def _cell_source(node: nodes.Node) -> str:
