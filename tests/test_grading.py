@@ -104,6 +104,24 @@ def test_a3_hidden_set_gives_the_sandbox_audio_only_and_scores_on_a_scale():
     assert _accuracy_scale(truth[:3], truth).fraction == 0.0
 
 
+def test_a4_onsets_scored_with_mir_eval_on_a_scale():
+    from course_lib.grading.checks.a4 import _call, _f_measure_scale
+
+    reference = [np.array([0.5, 1.0, 1.5, 2.0]), np.array([0.25, 3.0])]
+    exact = np.array([[0, t] for t in reference[0]] + [[1, t] for t in reference[1]])
+    assert _f_measure_scale(exact, reference).fraction == 1.0
+    shifted = exact + [0, 0.03]  # inside the 50 ms window
+    assert _f_measure_scale(shifted, reference).fraction == 1.0
+    late = exact + [0, 0.08]
+    assert _f_measure_scale(late, reference).fraction == 0.0
+    half = exact[[0, 1, 4]]  # F = 2/3 on clip 0 and 2/3 on clip 1
+    assert _f_measure_scale(half, reference).fraction == 0.75
+    assert _f_measure_scale(np.array([[0, np.nan]]), reference).fraction == 0.0
+    clips = {"clips": np.zeros((2, 10), dtype=np.float32), "sr": np.array(10)}
+    rows = _call(lambda y, sr: [0.1, 0.2] if y[0] == 0 else [], clips)
+    np.testing.assert_array_equal(rows, [[0, 0.1], [0, 0.2], [1, 0.1], [1, 0.2]])
+
+
 @pytest.mark.parametrize("key", ["a1", "a1/nope", "zz/test", 3])
 def test_get_check_rejects_unknown_keys(key):
     with pytest.raises(ValueError, match="get_check|checks_for"):
