@@ -12,17 +12,25 @@ from pathlib import Path
 __all__ = ["main"]
 
 
-def _policy(args: argparse.Namespace, course_dir: Path):
+def _policy(args: argparse.Namespace, course_dir: Path, hide: tuple[str, ...] | None = None):
     from .sandbox import SandboxPolicy
 
-    hide = [course_dir / d for d in ("source", "submitted", "autograded", "feedback", ".grader")]
+    if hide is None:
+        folders = ("source", "submitted", "autograded", "feedback", ".grader")
+        hide = tuple(str((course_dir / d).resolve()) for d in folders)
     return SandboxPolicy(
         wall_s=args.wall_s,
         cell_timeout_s=args.cell_timeout_s,
         cpu_s=int(args.wall_s),
         memory_bytes=int(args.memory_gb * 2**30),
-        hide=tuple(str(p.resolve()) for p in hide),
+        hide=hide,
     )
+
+
+def _limits(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--wall-s", type=float, default=600.0, help="wall-clock limit per notebook")
+    p.add_argument("--cell-timeout-s", type=float, default=120.0, help="limit per cell")
+    p.add_argument("--memory-gb", type=float, default=6.0, help="address-space limit")
 
 
 def _cmd_release(args: argparse.Namespace) -> int:
@@ -154,9 +162,48 @@ def _cmd_grades(args: argparse.Namespace) -> int:
 def _cmd_kube(args: argparse.Namespace) -> int:
     from .kube import write_manifests
 
-    for path in write_manifests(args.assignment, args.count, args.output, image=args.image):
+    paths = write_manifests(
+        args.course_dir,
+        args.assignment,
+        args.output,
+        image=args.image,
+        parallelism=args.parallelism,
+        wall_s=args.wall_s,
+        cell_timeout_s=args.cell_timeout_s,
+        memory_gb=args.memory_gb,
+    )
+    for path in paths:
         print(f"[kube] {path}")
+    print("[kube] kubectl apply -f " + " -f ".join(str(p) for p in paths))
     return 0
+
+
+def _cmd_grade_one(args: argparse.Namespace) -> int:
+    import json
+    import os
+
+    import nbformat
+
+    from .autograde import grade_submission
+    from .report import save_result, summary_table, write_feedback_html
+
+    index = args.index if args.index is not None else os.environ.get("JOB_COMPLETION_INDEX")
+    if index is None:
+        raise ValueError("grade-one: pass --index or set JOB_COMPLETION_INDEX")
+    students = json.loads(Path(args.jobs).read_text())
+    student = students[int(index)]
+    path = Path(args.submissions) / student / args.assignment / f"{args.assignment}.ipynb"
+    source = nbformat.read(args.grader_notebook, as_version=4)
+    hide = (args.submissions, args.results, str(Path(args.grader_notebook).parent))
+    policy = _policy(args, Path(args.results), hide=tuple(str(Path(h).resolve()) for h in hide))
+    result = grade_submission(path, source, args.assignment, student, policy)
+    results = Path(args.results)
+    save_result(result, results / "autograded" / student / args.assignment)
+    write_feedback_html(
+        result, results / "feedback" / student / args.assignment / f"{args.assignment}.html"
+    )
+    print(summary_table([result]))
+    return 1 if result.status == "grader-error" else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,9 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("assignment")
     p.add_argument("--student", action="append", default=[], help="only these (repeatable)")
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--wall-s", type=float, default=600.0, help="wall-clock limit per notebook")
-    p.add_argument("--cell-timeout-s", type=float, default=120.0, help="limit per cell")
-    p.add_argument("--memory-gb", type=float, default=6.0, help="address-space limit")
+    _limits(p)
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--no-feedback", action="store_true")
     p.add_argument("-o", "--output", type=Path, help="grades CSV")
@@ -214,12 +259,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-o", "--output", type=Path)
     p.set_defaults(func=_cmd_grades)
 
-    p = sub.add_parser("kube", help="Kubernetes indexed Job manifests for large courses")
+    p = sub.add_parser("kube", help="Kubernetes indexed Job (one pod per collected submission)")
     p.add_argument("assignment")
-    p.add_argument("--count", type=int, required=True, help="number of submissions")
     p.add_argument("--image", default="cnn-music-course-grader:latest")
+    p.add_argument("--parallelism", type=int, default=20)
+    _limits(p)
     p.add_argument("-o", "--output", type=Path, default=Path("build/kube"))
     p.set_defaults(func=_cmd_kube)
+
+    p = sub.add_parser("grade-one", help="grade one submission (the command of a pod)")
+    p.add_argument("assignment")
+    p.add_argument("--grader-notebook", type=Path, required=True)
+    p.add_argument("--jobs", type=Path, required=True, help="JSON list of student ids")
+    p.add_argument("--index", type=int, help="index into --jobs (default: JOB_COMPLETION_INDEX)")
+    p.add_argument("--submissions", type=Path, required=True)
+    p.add_argument("--results", type=Path, required=True)
+    _limits(p)
+    p.set_defaults(func=_cmd_grade_one)
 
     args = parser.parse_args(argv)
     try:

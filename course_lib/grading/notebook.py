@@ -29,6 +29,7 @@ __all__ = [
     "strip_hidden_tests",
     "strip_solutions",
     "graded_cells",
+    "grading_notebook",
     "MAX_NOTEBOOK_BYTES",
 ]
 
@@ -87,6 +88,18 @@ def strip_solutions(text: str, cell_type: str = "code") -> str:
     return _region_replace(
         text, _BEGIN_SOL, _END_SOL, "# YOUR CODE HERE\nraise NotImplementedError()"
     )
+
+
+def grading_notebook(source: dict) -> nbformat.NotebookNode:
+    """The source without its solutions: all the grader needs (locked cells, hidden tests).
+
+    Ship this, not the source, to machines that grade (containers, Kubernetes pods).
+    """
+    nb = nbformat.from_dict(json.loads(json.dumps(source)))
+    for cell in nb.cells:
+        if nbgrader_meta(cell).get("solution"):
+            cell.source = strip_solutions(cell_source(cell), cell.cell_type)
+    return nb
 
 
 def _norm(text: str) -> str:
