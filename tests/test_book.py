@@ -151,3 +151,10 @@ def test_free_text_after_parameters_gets_a_notes_heading():
     assert out[8:12] == ["", "Notes", "-----", lines[8]]
     assert out[12:] == lines[9:]  # other sections untouched
     assert _load_extension().close_parameter_lists(lines[:8]) == lines[:8]
+
+
+def test_overview_links_every_lecture():
+    """The course overview mentions each lecture notebook (through the {lecture} role)."""
+    referenced = set(re.findall(r"\{lecture\}`(\d\d)`", (BOOK / "overview.md").read_text()))
+    numbers = {p.name[:2] for p in LECTURES}
+    assert numbers <= referenced, f"add to overview.md: {sorted(numbers - referenced)}"

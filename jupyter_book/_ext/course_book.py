@@ -4,6 +4,10 @@ The notebooks' title cells show the "Open in Colab" badge image from colab.resea
 on the site it is replaced by ``images/open-in-colab.svg`` so that pages load nothing from
 other hosts (the link itself is unchanged).
 
+The role ``{lecture}`05``` links to the lecture notebook numbered 05 by its title, whatever
+the rest of its file name; a number with no notebook (yet) is written as plain text. Pages
+using it are re-read on every build, so links appear as lectures are added.
+
 Docstrings: a paragraph of free text placed right after a numpy-style ``Parameters`` list
 (a common slip) would be read by napoleon as more parameters and rendered as broken markup;
 such a paragraph is given its own ``Notes`` heading first (``close_parameter_lists``).
@@ -28,7 +32,9 @@ from __future__ import annotations
 import re
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxRole
 
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 LOCAL_BADGE = "/images/open-in-colab.svg"  # relative to the book's source folder
@@ -106,6 +112,35 @@ def add_alt_text(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         image["alt"] = describe_figure(_cell_source(image), _section_title(image))
 
 
+class LectureRole(SphinxRole):
+    """``{lecture}`NN``` -> link to ``lectures/NN_*`` (its title as text)."""
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        number = self.text.strip()
+        self.env.course_book_lecture_pages = getattr(
+            self.env, "course_book_lecture_pages", set()
+        ) | {self.env.docname}
+        pattern = re.compile(rf"lectures/{re.escape(number)}_[^/]+")
+        found = sorted(d for d in self.env.found_docs if pattern.fullmatch(d))
+        if not found:
+            return [nodes.strong(text=f"Lecture {number}")], []
+        ref = addnodes.pending_xref(
+            self.rawtext,
+            refdomain="std",
+            reftype="doc",
+            reftarget="/" + found[0],
+            refexplicit=False,
+            refwarn=True,
+            refdoc=self.env.docname,
+        )
+        ref += nodes.inline(self.rawtext, found[0])
+        return [ref], []
+
+
+def _reread_lecture_links(app: Sphinx, env, added, changed, removed) -> list[str]:
+    return sorted(getattr(env, "course_book_lecture_pages", set()) - set(removed))
+
+
 _PARAMETER_SECTIONS = {"parameters", "other parameters", "keyword arguments", "args"}
 _PARAMETER_SPEC = re.compile(r"^\*{0,2}\w+(\s*,\s*\*{0,2}\w+)*\s*(:.*)?$")
 
@@ -154,6 +189,8 @@ def clean_page_context(app: Sphinx, pagename, templatename, context, doctree) ->
 
 
 def setup(app: Sphinx) -> dict:
+    app.add_role("lecture", LectureRole())
+    app.connect("env-get-outdated", _reread_lecture_links)
     app.connect("autodoc-process-docstring", _on_docstring, priority=400)  # before napoleon
     app.connect("html-page-context", clean_page_context)
     app.connect("doctree-read", use_local_badge, priority=400)

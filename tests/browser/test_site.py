@@ -9,6 +9,7 @@ embedded widgets and the audio players work. Screenshots go to ``build/screensho
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -45,6 +46,7 @@ def _unexplained(errors: list[str]) -> list[str]:
     return [e for e in errors if not any(re.search(p, e) for p, _ in CONSOLE_ALLOWED)]
 
 
+@functools.cache
 def _ids(html_file: Path) -> set[str]:
     return set(re.findall(r'\bid="([^"]+)"', html_file.read_text(errors="replace")))
 
