@@ -130,7 +130,7 @@ def test_widgets_render(open_page, site: Path, screenshots: Path):
     pages = _widget_pages(site)
     assert POOLING in pages, f"{POOLING} has no embedded widget state (pages with: {pages})"
     for docname in sorted(pages):
-        page, log = open_page(f"{docname}.html")
+        page, log = open_page(f"{docname}.html", height=1100)
         widget = page.locator(WIDGET_SELECTOR).first
         widget.wait_for(state="visible", timeout=20_000)
         assert widget.bounding_box()["height"] > 0
@@ -138,8 +138,10 @@ def test_widgets_render(open_page, site: Path, screenshots: Path):
         if docname == POOLING:
             slider = page.locator(".widget-slider").first
             slider.wait_for(state="visible", timeout=20_000)
-            slider.scroll_into_view_if_needed()
-            page.evaluate("window.scrollBy(0, -200)")
+            # The widget's cell at the top of the screen, with its output below it.
+            slider.evaluate("e => (e.closest('.cell') || e).scrollIntoView()")
+            page.evaluate("window.scrollBy(0, -20)")
+            page.wait_for_timeout(300)
             path = screenshots / "05_pooling_widget.png"
             page.screenshot(path=str(path))
             assert path.stat().st_size > 10_000
