@@ -89,8 +89,15 @@ def pianoroll_target(
 
 
 def read_label_csv(path) -> tuple[np.ndarray, np.ndarray]:
-    """Read a ``time_s,value`` label file (f0 in Hz or 0/1 activity)."""
-    data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+    """Read a ``time_s,value`` label file (f0 in Hz or 0/1 activity), with or without header."""
+    with open(path) as f:
+        first = f.readline()
+    try:
+        [float(v) for v in first.split(",")]
+        skip = 0
+    except ValueError:
+        skip = 1
+    data = np.loadtxt(path, delimiter=",", skiprows=skip, ndmin=2)
     return data[:, 0], data[:, 1]
 
 
