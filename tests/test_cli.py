@@ -117,3 +117,41 @@ def test_command_line():
     )
     assert bad.returncode == 2 and "unknown task 'nope'" in bad.stderr
     assert cli.main(["train", "tagging", "--set", "model"]) == 2
+
+
+def test_tagging_task_on_a_real_corpus_layout(tmp_path):
+    import numpy as np
+    import soundfile as sf
+
+    from course_lib.data import real
+
+    for genre in ("blues", "rock"):
+        for k in range(3):
+            path = tmp_path / "genres" / genre / f"{genre}.0000{k}.wav"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            sf.write(path, np.full(22050 * (k + 1) // 2, 0.1, np.float32), 22050)  # 0.5-1.5 s
+    for split, k in (("train", 0), ("valid", 1), ("test", 2)):
+        lines = [f"{g}/{g}.0000{k}.wav" for g in ("blues", "rock")]
+        (tmp_path / f"{split}_filtered.txt").write_text("\n".join(lines))
+    setup = tasks.build_task(
+        "tagging",
+        "smoke",
+        dataset="gtzan",
+        data_dir=str(tmp_path),
+        label="genre",
+        chunk_seconds=0.5,
+        eval_seconds=1.0,
+    )
+    assert setup.info["classes"] == list(real.GTZAN_GENRES) and setup.info["dataset"] == "gtzan"
+    x, y = next(iter(setup.train_loader))
+    assert x.shape == (2, 11025) and sorted(y.tolist()) == [0, real.GTZAN_GENRES.index("rock")]
+    x, y = next(iter(setup.test_loader))
+    assert x.shape == (2, 22050)  # 1.5 s clips cut to eval_seconds=1
+    with torch.no_grad():
+        assert setup.model.eval()(x).shape == (2, 10)
+    with pytest.raises(ValueError, match="needs data_dir"):
+        tasks.build_task("tagging", "smoke", dataset="gtzan", label="genre")
+    with pytest.raises(ValueError, match="gtzan has no 'tags' labels"):
+        tasks.build_task("tagging", "smoke", dataset="gtzan", data_dir=str(tmp_path))
+    with pytest.raises(ValueError, match="dataset must be"):
+        tasks.build_task("tagging", "smoke", dataset="msd")

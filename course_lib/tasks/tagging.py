@@ -6,7 +6,11 @@ cross-entropy over tags (cross-entropy over genres), Adam, and macro ROC-AUC / P
 
 ``python -m course_lib train tagging --config smoke`` trains the short-chunk residual CNN;
 ``--set model=fcn`` or ``--set model=musicnn`` pick the other designs, ``--set label=genre``
-switches to single-label genre classification.
+switches to single-label genre classification. Real corpora, indexed by
+:mod:`course_lib.data.real`: ``--set dataset=mtat --set data_dir=PATH`` (MagnaTagATune, top-50
+tags, standard split) or ``--set dataset=gtzan --set data_dir=PATH --set label=genre``
+(fault-filtered split); evaluation then uses the first ``eval_seconds`` (default 29 s) of
+each clip, cut or zero-padded to one length.
 """
 
 from __future__ import annotations
@@ -65,6 +69,9 @@ def build_task(
     label: str = "tags",
     chunk_seconds: float = 3.0,
     lr: float = 1e-3,
+    dataset: str = "rendered",
+    data_dir: str | None = None,
+    eval_seconds: float | None = None,
 ) -> TaskSetup:
     """Tagging (``label="tags"``) or genre classification (``label="genre"``).
 
@@ -76,8 +83,15 @@ def build_task(
     model : {"fcn", "musicnn", "short_chunk"}
     label : {"tags", "genre"}
     chunk_seconds : float
-        Length of the random training chunks, in seconds.
+        Length of the random training chunks, in seconds (Won et al. 2020: 3.69 s).
     lr : float
+    dataset : {"rendered", "mtat", "gtzan"}
+        The course's rendered ``tagging`` data or a real corpus at ``data_dir``.
+    data_dir : str
+        Folder of the real corpus (see :func:`course_lib.data.real.load_real`).
+    eval_seconds : float, optional
+        Validation/test clips are cut or padded to this length (real corpora: 29 s; the
+        rendered clips all have the same length and are used whole).
     """
     from ..data import load_dataset
     from ..data.datasets import ClipDataset, class_target, make_loader, multilabel_target
@@ -89,22 +103,47 @@ def build_task(
         raise ValueError(f"label must be 'tags' or 'genre', got {label!r}")
     if config not in SETTINGS:
         raise ValueError(f"config must be one of {sorted(SETTINGS)}, got {config!r}")
+    if dataset not in ("rendered", "mtat", "gtzan"):
+        raise ValueError(f"dataset must be 'rendered', 'mtat' or 'gtzan', got {dataset!r}")
     chunk_seconds = float(chunk_seconds)
-    if not 0.5 <= chunk_seconds <= 4.0:
-        raise ValueError(f"chunk_seconds must be within the 4 s clips (0.5-4), got {chunk_seconds}")
+    longest = 4.0 if dataset == "rendered" else 29.0
+    if not 0.5 <= chunk_seconds <= longest:
+        raise ValueError(
+            f"chunk_seconds must fit in the {longest:g} s clips (0.5-{longest:g}), got "
+            f"{chunk_seconds}"
+        )
     s = SETTINGS[config]
-    manifest = load_dataset("tagging", size=s["size"], root=root, seed=seed)
+    if dataset == "rendered":
+        manifest = load_dataset("tagging", size=s["size"], root=root, seed=seed)
+        tag_names, genre_names = list(TAGS), list(GENRES)
+    else:
+        from ..data.real import load_real
+
+        if data_dir is None:
+            raise ValueError(f"dataset={dataset!r} needs data_dir=<folder of the corpus>")
+        if (dataset, label) in (("mtat", "genre"), ("gtzan", "tags")):
+            raise ValueError(
+                f"{dataset} has no {label!r} labels: use label='"
+                f"{'tags' if dataset == 'mtat' else 'genre'}'"
+            )
+        manifest = load_real(dataset, data_dir)
+        tag_names, genre_names = manifest.meta.get("tags"), manifest.meta.get("genres")
+        eval_seconds = 29.0 if eval_seconds is None else eval_seconds
     if label == "tags":
-        classes = list(TAGS)
+        classes = list(tag_names)
         target = multilabel_target("tags", classes)
         loss_fn = torch.nn.functional.binary_cross_entropy_with_logits
         metrics_fn, monitor = tagging_metrics(classes), "valid_roc_auc"
     else:
-        classes = list(GENRES)
+        classes = list(genre_names)
         target = class_target("genre", classes)
         loss_fn = torch.nn.functional.cross_entropy
         metrics_fn, monitor = genre_metrics, "valid_accuracy"
     bs = s["batch_size"]
+
+    def evaluation(split: str) -> ClipDataset:
+        return ClipDataset(manifest, split, target, eval_seconds, random_chunk=False)
+
     train = ClipDataset(manifest, "train", target, chunk_seconds=chunk_seconds)
     torch.manual_seed(seed)  # the model's initial weights
     return TaskSetup(
@@ -112,8 +151,8 @@ def build_task(
         model=MODELS[model](len(classes), manifest.sr, s["width"]),
         loss_fn=loss_fn,
         train_loader=make_loader(train, bs, shuffle=True, seed=seed),
-        valid_loader=make_loader(ClipDataset(manifest, "valid", target), bs),
-        test_loader=make_loader(ClipDataset(manifest, "test", target), bs),
+        valid_loader=make_loader(evaluation("valid"), bs),
+        test_loader=make_loader(evaluation("test"), bs),
         num_epochs=s["num_epochs"],
         lr=float(lr),
         metrics_fn=metrics_fn,
@@ -121,7 +160,7 @@ def build_task(
         mode="max",
         patience=s["patience"],
         info={
-            "dataset": f"tagging/{s['size']}",
+            "dataset": f"tagging/{s['size']}" if dataset == "rendered" else dataset,
             "model": model,
             "label": label,
             "classes": classes,
