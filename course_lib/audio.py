@@ -26,6 +26,7 @@ __all__ = [
     "mel_transform",
     "power_to_db",
     "cqt",
+    "hcqt",
     "log_compress",
     "mel_to_audio",
     "frame",
@@ -296,6 +297,31 @@ def cqt(
         y, sr=sr, hop_length=hop_length, fmin=fmin, n_bins=n_bins, bins_per_octave=bins_per_octave
     )
     return np.abs(C).astype(np.float32)
+
+
+def hcqt(
+    y: np.ndarray,
+    sr: int = 22050,
+    hop_length: int = 256,
+    fmin: float = 32.70,
+    n_octaves: int = 6,
+    bins_per_octave: int = 60,
+    harmonics: tuple[float, ...] = (0.5, 1, 2, 3, 4, 5),
+) -> np.ndarray:
+    """Harmonic CQT ``(n_harmonics, n_bins, n_frames)``: CQTs starting at ``h * fmin``.
+
+    Lecture: frame-level MIR (multi-F0, after Bittner et al. 2017, "Deep salience
+    representations for F0 estimation"). Bin ``k`` of channel ``h`` is the energy at ``h`` times
+    the frequency of bin ``k`` of the fundamental channel, so a 2-D convolution sees all
+    harmonics of a candidate f0 at the same position, stacked as channels. Channels whose top
+    bin would pass ``sr / 2`` raise an error: lower ``n_octaves`` or the highest harmonic.
+    Magnitudes are log-compressed in dB (``power_to_db`` of the squared magnitude, 80 dB range).
+    """
+    if not harmonics or min(harmonics) <= 0:
+        raise ValueError(f"harmonics must be positive multiples of fmin, got {harmonics}")
+    n_bins = n_octaves * bins_per_octave
+    channels = [cqt(y, sr, hop_length, fmin * h, n_bins, bins_per_octave) ** 2 for h in harmonics]
+    return np.stack([power_to_db(C) for C in channels]).astype(np.float32)
 
 
 def power_to_db(S, ref: float | str = "max", amin: float = 1e-10, top_db: float | None = 80.0):

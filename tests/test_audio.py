@@ -77,6 +77,23 @@ def test_cqt_shifts_by_one_bin_per_semitone():
         audio.cqt(np.zeros(4096, np.float32), 8000, n_bins=84)
 
 
+def test_hcqt_aligns_harmonics_across_channels():
+    from course_lib.data.render import Note, render_notes
+
+    y = render_notes([Note(57, 0.0, 1.0, program=40)], sr=22050, duration=1.0)  # A3, violin
+    H = audio.hcqt(
+        y, 22050, fmin=librosa.midi_to_hz(24), n_octaves=5, bins_per_octave=12, harmonics=(1, 2, 3)
+    )
+    assert H.shape == (3, 60, 1 + 22050 // 256)
+    profile = H[:, :, 20:60].mean(axis=2)
+    f0_bin = 57 - 24
+    # each harmonic channel shows energy at the f0's bin (its own harmonic moved there)
+    for h in range(3):
+        assert profile[h, f0_bin] > np.median(profile[h]) + 10
+    with pytest.raises(ValueError, match="positive multiples"):
+        audio.hcqt(y, 22050, harmonics=())
+
+
 def test_load_resamples_and_mixes(tmp_path, example):
     y, sr = example
     stereo = np.stack([y, 0.5 * y], axis=1)

@@ -144,6 +144,42 @@ def test_clip_dataset_chunks_targets_and_loader(smoke):
     assert genre_ds[0][1].item() == list(generate.GENRES).index(genre_ds.items[0].labels["genre"])
 
 
+def test_sliding_windows_mixing_and_shifts(smoke):
+    from course_lib.data.datasets import MixDataset, sliding_windows
+
+    w = sliding_windows(np.arange(10.0), 4, 3)
+    assert w.shape == (3, 4)
+    np.testing.assert_array_equal(w[-1].numpy(), [6, 7, 8, 9])
+    assert sliding_windows(np.arange(11.0), 4, 3)[-1].tolist() == [9, 10, 0, 0]
+    assert sliding_windows(np.arange(3.0), 4).shape == (1, 4)
+    with pytest.raises(ValueError, match="1-D"):
+        sliding_windows(np.zeros((2, 5)), 2)
+
+    ds = ClipDataset(
+        smoke["tagging"], "train", multilabel_target("tags", generate.TAGS), chunk_seconds=1.0
+    )
+    torch.manual_seed(0)
+    mixed = MixDataset(ds, prob=1.0)
+    y, t = mixed[0]
+    y0, t0 = ds[0]
+    assert y.shape == y0.shape and (t >= t0).all() and t.sum() >= t0.sum()
+    with pytest.raises(ValueError, match="prob"):
+        MixDataset(ds, prob=2)
+
+    aug = Augment(gain_db=(0, 0), noise_snr_db=None, time_shift=0.5, sr=100)
+    x = np.arange(100, dtype=np.float32)
+    shifted = aug(x)
+    assert sorted(shifted.tolist()) == x.tolist()  # a circular shift keeps every sample
+    sr = 22050
+    tone = np.sin(2 * np.pi * 440 * np.arange(sr) / sr).astype(np.float32)
+    up = Augment(gain_db=(0, 0), noise_snr_db=None, pitch_shift=2.0, sr=sr)
+    torch.manual_seed(3)
+    out = up(tone)
+    peak = np.fft.rfftfreq(sr, 1 / sr)[np.argmax(np.abs(np.fft.rfft(out)))]
+    steps = 12 * np.log2(peak / 440)
+    assert -2.1 <= steps <= 2.1 and len(out) == sr
+
+
 def test_frame_target_helpers():
     np.testing.assert_array_equal(onset_target([0.0, 0.05], 6, 100, 1), [1, 0, 0, 0, 0, 1])
     t = onset_target([0.1], 20, 1000, 10, widen=1)

@@ -20,6 +20,8 @@ from .manifest import Item, Manifest
 __all__ = [
     "ClipDataset",
     "Augment",
+    "MixDataset",
+    "sliding_windows",
     "class_target",
     "multilabel_target",
     "onset_target",
@@ -119,17 +121,36 @@ class Augment:
         Range of a random gain in dB.
     noise_snr_db : (float, float) or None
         Range of the signal-to-noise ratio of added white noise; ``None`` adds none.
+    time_shift : float
+        Maximum circular shift in seconds (for clip-level labels only: frame labels would
+        move).
+    pitch_shift : float
+        Maximum pitch shift in semitones (torchaudio phase vocoder; for labels that do not
+        depend on pitch, e.g. genre or instrument); ``sr`` is the audio's sample rate.
     Random draws use torch's generator (seeded by :class:`course_lib.train.Trainer`).
     """
 
     gain_db: tuple[float, float] = (-6.0, 6.0)
     noise_snr_db: tuple[float, float] | None = (20.0, 40.0)
+    time_shift: float = 0.0
+    pitch_shift: float = 0.0
+    sr: int = 22050
 
     def _uniform(self, lo: float, hi: float) -> float:
         return lo + (hi - lo) * float(torch.rand(()))
 
     def __call__(self, y: np.ndarray) -> np.ndarray:
         # torch's RNG, so that the trainer's per-epoch seeding makes runs repeatable
+        if self.pitch_shift:
+            import torchaudio.functional as AF
+
+            steps = self._uniform(-self.pitch_shift, self.pitch_shift)
+            y = AF.pitch_shift(
+                torch.from_numpy(np.ascontiguousarray(y, np.float32)), self.sr, steps
+            ).numpy()
+        if self.time_shift:
+            limit = int(self.time_shift * self.sr)
+            y = np.roll(y, int(torch.randint(-limit, limit + 1, ())))
         y = y * 10 ** (self._uniform(*self.gain_db) / 20)
         if self.noise_snr_db is not None:
             power = float(np.mean(y**2)) + 1e-12
@@ -203,6 +224,50 @@ class ClipDataset(Dataset):
         return torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32)), self.target(
             self.manifest, item, start, n
         )
+
+
+class MixDataset(Dataset):
+    """Mix each example with a random other one (``prob``): audio averaged, targets combined.
+
+    For multi-label tagging the combined target is the union (element-wise max) of the two
+    multi-hot vectors: a mix of a piano clip and a drum clip has both tags.
+    """
+
+    def __init__(self, dataset: Dataset, prob: float = 0.5) -> None:
+        if not 0 <= prob <= 1:
+            raise ValueError(f"prob must be in [0, 1], got {prob}")
+        self.dataset, self.prob = dataset, prob
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, index: int):
+        y, target = self.dataset[index]
+        if float(torch.rand(())) >= self.prob:
+            return y, target
+        other = int(torch.randint(0, len(self.dataset), ()))
+        y2, target2 = self.dataset[other]
+        n = min(len(y), len(y2))
+        return 0.5 * (y[:n] + y2[:n]), torch.maximum(target, target2)
+
+
+def sliding_windows(
+    y: np.ndarray | torch.Tensor, window: int, hop: int | None = None
+) -> torch.Tensor:
+    """Cut a clip into overlapping windows ``(n_windows, window)`` for evaluation.
+
+    Lecture: a model trained on short chunks predicts a whole clip by averaging its outputs
+    over sliding windows. The last window is zero-padded so that every sample is covered.
+    """
+    y = torch.as_tensor(np.asarray(y, dtype=np.float32) if not isinstance(y, torch.Tensor) else y)
+    if y.dim() != 1:
+        raise ValueError(f"y must be 1-D audio, got shape {tuple(y.shape)}")
+    if window < 1:
+        raise ValueError(f"window must be a positive number of samples, got {window}")
+    hop = window if hop is None else hop
+    n = max(1, int(np.ceil(max(len(y) - window, 0) / hop)) + 1)
+    padded = torch.nn.functional.pad(y, (0, (n - 1) * hop + window - len(y)))
+    return padded.unfold(0, window, hop)
 
 
 def make_loader(
