@@ -334,6 +334,8 @@ ATTACKS = [
 
 @pytest.mark.parametrize("name", ATTACKS)
 def test_attack_gets_exact_score(graded, name):
+    if name == "gradebook_and_solutions" and isolation_mode() == "limits-only":
+        pytest.skip("without root the kernel runs as the grading user and can read the sources")
     result = graded["results"][name]
     score, status = graded["expected"][name]
     assert result.status == status, (result.errors, result.log)
@@ -382,9 +384,9 @@ def test_failures_are_explained(graded):
 
 
 def test_gradebook_solutions_and_other_submissions_out_of_reach(graded):
-    assert graded["db_unchanged"]
     if isolation_mode() != "user+namespaces":
         pytest.skip("file isolation needs root")
+    assert graded["db_unchanged"]
     executed = graded["results"]["gradebook_and_solutions"].executed
     text = json.dumps([c.get("outputs", []) for c in executed["cells"]])
     assert "SOLUTIONS STOLEN" not in text and "OTHER SUBMISSION VISIBLE" not in text
