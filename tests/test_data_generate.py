@@ -205,6 +205,9 @@ def test_default_root(monkeypatch, tmp_path):
 def test_load_dataset_builds_on_demand_and_errors(tmp_path):
     m = load_dataset("instruments", root=tmp_path)
     assert len(m) == 48 and (tmp_path / "smoke" / "instruments" / "manifest.json").exists()
+    other = load_dataset("instruments", root=tmp_path, seed=3)
+    assert other.root == tmp_path / "smoke" / "instruments-seed3"
+    assert Manifest.load(tmp_path / "smoke" / "instruments").verify() == []  # untouched
     with pytest.raises(ValueError, match="unknown dataset"):
         load_dataset("lyrics", root=tmp_path)
     with pytest.raises(ValueError, match="size must be"):

@@ -67,8 +67,10 @@ def load_dataset(
     size : {"smoke", "full"}
     root : folder holding ``<size>/<name>`` (default: :func:`default_root`)
     seed : int
+        Seed 0 lives in ``<root>/<size>/<name>``; other seeds in ``<name>-seed<seed>``.
     """
     from .generate import build
 
     root = default_root() if root is None else Path(root)
-    return build(name, root / size / name, size, seed)
+    folder = name if seed == 0 else f"{name}-seed{seed}"  # other seeds never overwrite seed 0
+    return build(name, root / size / folder, size, seed)
