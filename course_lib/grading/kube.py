@@ -26,7 +26,7 @@ from pathlib import Path
 
 import nbformat
 
-__all__ = ["write_manifests", "job_manifest", "MOUNT"]
+__all__ = ["write_manifests", "job_manifest", "network_policy", "MOUNT"]
 
 MOUNT = "/grading"  # mode 0700 in the image: the sandbox user cannot reach anything below
 _INDEX_ANNOTATION = "batch.kubernetes.io/job-completion-index"
