@@ -158,20 +158,25 @@ torch.save(trainer.model.module.state_dict() if world > 1 else trainer.model.sta
 """
 
 
-def test_ddp_on_cpu_with_gloo_matches_single_process(tmp_path):
+def test_ddp_on_cpu_with_gloo_matches_single_process(tmp_path, monkeypatch):
+    import runpy
     import subprocess
 
     script = tmp_path / "ddp_train.py"
     script.write_text(DDP_SCRIPT)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, env=env, timeout=120)
+    # the single-process reference runs in this process (no torchrun variables: world size 1)
+    monkeypatch.setattr(sys, "argv", [str(script), str(tmp_path)])
+    for var in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):
+        monkeypatch.delenv(var, raising=False)
+    runpy.run_path(str(script), run_name="__main__")
     subprocess.run(
         [
             sys.executable,
             "-m",
             "torch.distributed.run",
             "--nproc_per_node=2",
-            "--master_port=29531",
+            "--standalone",  # a free port: parallel test runs do not collide
             str(script),
             str(tmp_path),
         ],
