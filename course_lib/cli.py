@@ -60,7 +60,7 @@ def run_training(
 
     from . import params
     from .tasks import build_task
-    from .train import Trainer, setup_distributed
+    from .train import Trainer, setup_distributed, shard_loader
 
     options = dict(options or {})
     rank, _world = setup_distributed()
@@ -83,8 +83,9 @@ def run_training(
     )
     start = time.perf_counter()
     done_before = trainer.epoch
+    train_loader = shard_loader(setup.train_loader, shuffle=True, seed=seed)  # torchrun: 1/N each
     history = trainer.fit(
-        setup.train_loader, setup.valid_loader, num_epochs=setup.num_epochs, resume=resume
+        train_loader, setup.valid_loader, num_epochs=setup.num_epochs, resume=resume
     )
     epochs_run = max(len(history) - done_before, 0)
     seconds = time.perf_counter() - start

@@ -30,7 +30,14 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["Trainer", "select_device", "seed_everything", "setup_distributed", "plot_history"]
+__all__ = [
+    "Trainer",
+    "select_device",
+    "seed_everything",
+    "setup_distributed",
+    "shard_loader",
+    "plot_history",
+]
 
 
 def select_device(prefer: str | None = None, verbose: bool = True) -> torch.device:
@@ -43,7 +50,7 @@ def select_device(prefer: str | None = None, verbose: bool = True) -> torch.devi
         device = torch.device("mps")
     else:
         device = torch.device("cpu")
-    if verbose:
+    if verbose and os.environ.get("RANK", "0") == "0":  # once, not once per torchrun process
         name = torch.cuda.get_device_name(device) if device.type == "cuda" else device.type
         print(f"[course_lib.train] device: {device} ({name})")
     return device
@@ -100,6 +107,30 @@ def setup_distributed(backend: str | None = None) -> tuple[int, int]:
         if torch.cuda.is_available():
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
     return dist.get_rank(), dist.get_world_size()
+
+
+def shard_loader(loader, shuffle: bool = True, seed: int = 0):
+    """The same DataLoader, each process reading its own share (``DistributedSampler``).
+
+    Returns ``loader`` unchanged outside a ``torchrun`` launch. The trainer calls
+    ``sampler.set_epoch`` every epoch, so the shuffle differs between epochs and agrees
+    between processes.
+    """
+    import torch.distributed as dist
+    from torch.utils.data import DataLoader
+    from torch.utils.data.distributed import DistributedSampler
+
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return loader
+    sampler = DistributedSampler(loader.dataset, shuffle=shuffle, seed=seed)
+    return DataLoader(
+        loader.dataset,
+        batch_size=loader.batch_size,
+        sampler=sampler,
+        num_workers=loader.num_workers,
+        pin_memory=loader.pin_memory,
+        collate_fn=loader.collate_fn,
+    )
 
 
 def _atomic_save(obj: Any, path: Path) -> None:
@@ -187,6 +218,9 @@ class Trainer:
             raise ValueError(f"checkpoint_every must be >= 1 epoch, got {checkpoint_every}")
         seed_everything(seed, deterministic)
         self.device = select_device(device, verbose=verbose)
+        if self.device.type == "cuda" and self.device.index is None:
+            # "cuda" means the current GPU: under torchrun, the one of this process's LOCAL_RANK
+            self.device = torch.device("cuda", torch.cuda.current_device())
         self.model = model.to(self.device)
         self.rank, self.world_size = 0, 1
         if torch.distributed.is_available() and torch.distributed.is_initialized():

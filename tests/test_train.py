@@ -138,15 +138,15 @@ DDP_SCRIPT = r"""
 import os, sys, torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
-from torch.utils.data.distributed import DistributedSampler
-from course_lib.train import Trainer, setup_distributed
+from course_lib.train import Trainer, setup_distributed, shard_loader
 
 rank, world = setup_distributed("gloo")
 g = torch.Generator().manual_seed(0)
 x = torch.randn(64, 8, generator=g); y = (x[:, 0] > 0).long()
 ds = TensorDataset(x, y)
-sampler = DistributedSampler(ds, num_replicas=world, rank=rank, shuffle=False)
-loader = DataLoader(ds, batch_size=8 // world, sampler=sampler)
+loader = shard_loader(DataLoader(ds, batch_size=8 // world), shuffle=False)
+assert len(loader.dataset) == 64 and len(loader) == 64 // 8  # each rank: half of each batch
+assert (world == 1) == (loader.sampler.__class__.__name__ == "SequentialSampler")
 torch.manual_seed(1)
 model = nn.Linear(8, 2)
 sgd = torch.optim.SGD(model.parameters(), lr=0.1)
