@@ -35,7 +35,7 @@ from course_lib.grading.report import (
     write_grades_csv,
     write_manual_sheet,
 )
-from course_lib.grading.sandbox import SandboxPolicy, isolation_mode, kill_uid
+from course_lib.grading.sandbox import SandboxPolicy, claim_uid, isolation_mode, kill_uid
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "assignments" / "source"
@@ -406,6 +406,11 @@ def test_user_only_mode_keeps_the_gradebook_out_of_reach(tmp_path, source, relea
 def test_sandbox_policy_rejects_bad_limits(field):
     with pytest.raises(ValueError, match=field):
         SandboxPolicy(**{field: 0})
+
+
+def test_concurrent_graders_never_share_a_sandbox_uid():
+    with claim_uid() as a, claim_uid() as b, claim_uid(5) as c:
+        assert len({a, b, c}) == 3
 
 
 def test_kill_uid_refuses_root():

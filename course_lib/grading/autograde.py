@@ -10,6 +10,7 @@ progress bar. Scores come only from the hidden checks judged here
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -32,7 +33,7 @@ import numpy as np
 from .checks import Check, checks_for, find_forbidden_imports, forbidden_for
 from .notebook import assemble, graded_cells, nbgrader_meta, preflight
 from .probe import DATA_ENV, OUT_ENV, SEED_ENV, from_jsonable, record_path
-from .sandbox import UID_BASE, SandboxPolicy, isolation_mode, run_sandboxed
+from .sandbox import SandboxPolicy, claim_uid, isolation_mode, run_sandboxed
 
 __all__ = [
     "CellScore",
@@ -297,7 +298,8 @@ def grade_submission(
     policy : SandboxPolicy, optional
         Limits (defaults: :class:`SandboxPolicy`).
     slot : int
-        Worker slot; as root, the sandbox user is ``UID_BASE + slot``.
+        Worker slot; as root, the sandbox user is the first free uid from
+        ``UID_BASE + slot`` (see :func:`~course_lib.grading.sandbox.claim_uid`).
     work_root : str, optional
         Folder for the private sandbox folders (a temporary one by default).
     """
@@ -331,9 +333,10 @@ def grade_submission(
     own_root = work_root is None
     root = work_root or tempfile.mkdtemp(prefix="course-grading-")
     os.chmod(root, 0o711)
-    uid = UID_BASE + slot if mode != "limits-only" else None
     workdir = logdir = None
+    claims = contextlib.ExitStack()
     try:
+        uid = claims.enter_context(claim_uid(slot)) if mode != "limits-only" else None
         nb = assemble(source, check.notebook)
         result.assembled = nb
         workdir = _prepare_workdir(root, uid)
@@ -413,6 +416,7 @@ def grade_submission(
         for path_ in (workdir, logdir):
             if path_:
                 shutil.rmtree(path_, ignore_errors=True)
+        claims.close()
         if own_root:
             shutil.rmtree(root, ignore_errors=True)
     result.wall_s = time.monotonic() - start

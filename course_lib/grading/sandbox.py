@@ -21,6 +21,7 @@ processes it can find, and :func:`isolation_mode` says that it is degraded.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import fcntl
 import json
@@ -43,10 +44,13 @@ __all__ = [
     "namespaces_available",
     "run_sandboxed",
     "kill_uid",
+    "claim_uid",
     "UID_BASE",
 ]
 
 UID_BASE = int(os.environ.get("COURSE_GRADING_UID_BASE", "64000"))
+UID_COUNT = 1000  # sandbox uids UID_BASE .. UID_BASE + UID_COUNT - 1
+LOCK_DIR = "/tmp/course-grading-uids"
 TOKEN_ENV = "COURSE_GRADING_TOKEN"
 
 _CLONE_NEWNS = 0x00020000
@@ -315,6 +319,33 @@ def kill_uid(uid: int, gid: int | None = None, rounds: int = 50) -> int:
         os.waitpid(pid, 0)
         time.sleep(0.02)
     return first or 0
+
+
+@contextlib.contextmanager
+def claim_uid(start: int = 0):
+    """Reserve a sandbox uid for this process (root only); yields the uid.
+
+    Graders running at the same time on one machine (two courses, or tests beside a real
+    run) must never share a uid, since each kills every process of its uid. A uid is held
+    with an exclusive ``flock`` on ``LOCK_DIR/<uid>.lock`` (the directory is root's, mode
+    0700, and invisible in the sandbox's private ``/tmp``) until the block ends.
+    """
+    os.makedirs(LOCK_DIR, mode=0o700, exist_ok=True)
+    os.chmod(LOCK_DIR, 0o700)
+    for offset in range(UID_COUNT):
+        uid = UID_BASE + (start + offset) % UID_COUNT
+        fd = os.open(os.path.join(LOCK_DIR, f"{uid}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        try:
+            yield uid
+        finally:
+            os.close(fd)  # releases the lock
+        return
+    raise RuntimeError(f"claim_uid: all {UID_COUNT} sandbox uids from {UID_BASE} are in use")
 
 
 def _kill_token(token: str, exclude: int) -> int:
