@@ -2,6 +2,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -9,6 +10,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from course_lib import cli, tasks
 from course_lib.tasks import TaskSetup
+from course_lib.tasks.tagging import ChunkAverage
 
 
 def _toy_task(config, *, root=None, seed=0, hidden=4):
@@ -120,7 +122,6 @@ def test_command_line():
 
 
 def test_tagging_task_on_a_real_corpus_layout(tmp_path):
-    import numpy as np
     import soundfile as sf
 
     from course_lib.data import real
@@ -143,6 +144,7 @@ def test_tagging_task_on_a_real_corpus_layout(tmp_path):
         eval_seconds=1.0,
     )
     assert setup.info["classes"] == list(real.GTZAN_GENRES) and setup.info["dataset"] == "gtzan"
+    assert isinstance(setup.model, ChunkAverage) and setup.model.chunk == 11025
     x, y = next(iter(setup.train_loader))
     assert x.shape == (2, 11025) and sorted(y.tolist()) == [0, real.GTZAN_GENRES.index("rock")]
     x, y = next(iter(setup.test_loader))
@@ -155,3 +157,27 @@ def test_tagging_task_on_a_real_corpus_layout(tmp_path):
         tasks.build_task("tagging", "smoke", dataset="gtzan", data_dir=str(tmp_path))
     with pytest.raises(ValueError, match="dataset must be"):
         tasks.build_task("tagging", "smoke", dataset="msd")
+
+
+class _FirstSamples(nn.Module):
+    """A stand-in model: the first ``k`` samples of each chunk are its logits."""
+
+    def __init__(self, k):
+        super().__init__()
+        self.k = k
+
+    def forward(self, x):
+        return x[:, : self.k]
+
+
+def test_chunk_average_by_hand():
+    y = torch.tensor([[0.0, 0.0, float(np.log(3)), 0.0]])  # two chunks of 2 samples
+    tags = ChunkAverage(_FirstSamples(1), chunk_samples=2).eval()
+    # chunk probabilities sigmoid(0) = 1/2 and sigmoid(log 3) = 3/4 -> mean 5/8 -> logit log(5/3)
+    torch.testing.assert_close(tags(y), torch.tensor([[float(np.log(5 / 3))]]))
+    classes = ChunkAverage(_FirstSamples(2), chunk_samples=2, multilabel=False).eval()
+    # softmax [1/2, 1/2] and [3/4, 1/4] -> mean [5/8, 3/8]
+    torch.testing.assert_close(classes(y).exp(), torch.tensor([[5 / 8, 3 / 8]]))
+    assert tags.train()(y).item() == 0.0  # training: the model sees the input as is
+    with pytest.raises(ValueError, match="chunk_samples"):
+        ChunkAverage(_FirstSamples(1), 0)

@@ -23,7 +23,7 @@ from .. import metrics
 from ..models import tagging as tagging_models
 from . import TaskSetup
 
-__all__ = ["MODELS", "SETTINGS", "build_task", "tagging_metrics", "genre_metrics"]
+__all__ = ["MODELS", "SETTINGS", "ChunkAverage", "build_task", "tagging_metrics", "genre_metrics"]
 
 #: Model builders by name (each takes ``num_classes``, ``sr``, ``n_mels`` and a size).
 MODELS: dict[str, Callable] = {
@@ -40,6 +40,50 @@ SETTINGS = {
     "smoke": {"size": "smoke", "num_epochs": 4, "width": 8, "batch_size": 8, "lr": 3e-3},
     "full": {"size": "full", "num_epochs": 60, "width": 32, "batch_size": 32, "lr": 1e-3},
 }
+
+
+class ChunkAverage(torch.nn.Module):
+    """Predict a whole clip from a model trained on short chunks (Won et al. 2020 protocol).
+
+    In training mode, or for inputs no longer than one chunk, the model is called as is. In
+    evaluation mode each clip ``(n_samples,)`` is cut into chunks with
+    :func:`course_lib.data.datasets.sliding_windows`, the model scores every chunk and the
+    chunk probabilities are averaged: sigmoid outputs for tags (``multilabel=True``), softmax
+    outputs for classes. The result is returned as logits again (``logit`` of the mean
+    probability, or its ``log`` for classes), so losses and metrics apply unchanged.
+
+    Parameters
+    ----------
+    model : nn.Module taking audio ``(N, chunk_samples)``
+    chunk_samples : int
+    hop_samples : int, optional (default: ``chunk_samples``, no overlap)
+    multilabel : bool
+    """
+
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        chunk_samples: int,
+        hop_samples: int | None = None,
+        multilabel: bool = True,
+    ) -> None:
+        super().__init__()
+        if chunk_samples < 1:
+            raise ValueError(f"chunk_samples must be positive, got {chunk_samples}")
+        self.model, self.chunk, self.hop = model, chunk_samples, hop_samples or chunk_samples
+        self.multilabel = multilabel
+
+    def forward(self, y: torch.Tensor) -> torch.Tensor:
+        from ..data.datasets import sliding_windows
+
+        if self.training or y.dim() != 2 or y.shape[-1] <= self.chunk:
+            return self.model(y)
+        windows = torch.stack([sliding_windows(clip, self.chunk, self.hop) for clip in y])
+        n, w = windows.shape[:2]  # (N, n_windows, chunk_samples)
+        out = self.model(windows.reshape(n * w, self.chunk)).float().reshape(n, w, -1)
+        if self.multilabel:
+            return torch.logit(torch.sigmoid(out).mean(dim=1), eps=1e-6)  # (N, n_tags)
+        return torch.log(torch.softmax(out, dim=-1).mean(dim=1))  # (N, n_classes)
 
 
 def tagging_metrics(tags: list[str]) -> Callable:
@@ -93,7 +137,9 @@ def build_task(
         Folder of the real corpus (see :func:`course_lib.data.real.load_real`).
     eval_seconds : float, optional
         Validation/test clips are cut or padded to this length (real corpora: 29 s; the
-        rendered clips all have the same length and are used whole).
+        rendered clips all have the same length and are used whole). On real corpora the
+        model is wrapped in :class:`ChunkAverage`, so a clip is scored by averaging its
+        ``chunk_seconds`` chunks, as in Won et al. (2020).
     """
     from ..data import load_dataset
     from ..data.datasets import ClipDataset, class_target, make_loader, multilabel_target
@@ -148,9 +194,13 @@ def build_task(
 
     train = ClipDataset(manifest, "train", target, chunk_seconds=chunk_seconds)
     torch.manual_seed(seed)  # the model's initial weights
+    network = MODELS[model](len(classes), manifest.sr, s["width"])
+    if dataset != "rendered":
+        chunk = int(round(chunk_seconds * manifest.sr))
+        network = ChunkAverage(network, chunk, multilabel=label == "tags")
     return TaskSetup(
         name="tagging" if label == "tags" else "genre",
-        model=MODELS[model](len(classes), manifest.sr, s["width"]),
+        model=network,
         loss_fn=loss_fn,
         train_loader=make_loader(train, bs, shuffle=True, seed=seed),
         valid_loader=make_loader(evaluation("valid"), bs),
