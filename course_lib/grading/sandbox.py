@@ -228,11 +228,45 @@ def _isolate(workdir: str, hide: list[str]) -> None:
         raise OSError(err, f"unshare: {os.strerror(err)}")
     _mount(libc, "none", "/", None, _MS_REC | _MS_PRIVATE, "")
     _loopback_up()
-    _expose(libc, _needed_paths())
+    needed = _needed_paths()
+    _expose(libc, needed)
     keep = os.open(workdir, os.O_RDONLY | os.O_DIRECTORY)
+    # The environment itself may live under /tmp (e.g. a checkout in a temporary folder):
+    # keep descriptors of what the interpreter needs there and bind it back over the private
+    # /tmp below. A needed folder closed to other users (mode 700) is recreated traversable
+    # and its entries are bound one by one instead.
+    private = [t for t in _PRIVATE_TMP if os.path.isdir(t)]
+    under_tmp = [p for p in needed if any(p.startswith(t + os.sep) for t in private)]
+    binds: list[tuple[str, int, bool]] = []
+    folders: list[str] = []
+    covered: list[str] = []
+    for path in sorted(under_tmp, key=len):
+        if any(path == c or path.startswith(c + os.sep) for c in covered):
+            continue
+        if os.stat(path).st_mode & stat.S_IXOTH:
+            binds.append((path, os.open(path, os.O_RDONLY | os.O_DIRECTORY), True))
+            covered.append(path)
+            continue
+        folders.append(path)
+        for entry in os.scandir(path):
+            is_dir = entry.is_dir(follow_symlinks=False)
+            if is_dir or entry.is_file(follow_symlinks=False):
+                flags = os.O_RDONLY | os.O_DIRECTORY if is_dir else os.O_PATH
+                binds.append((entry.path, os.open(entry.path, flags), is_dir))
+                covered.append(entry.path)
     for path in _PRIVATE_TMP:
         if os.path.isdir(path):
             _mount(libc, "tmpfs", path, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=1777,size=512m")
+    for path in folders:
+        _mkdirs(path)
+    for path, fd, is_dir in binds:
+        if is_dir:
+            _mkdirs(path)
+        else:
+            _mkdirs(os.path.dirname(path))
+            open(path, "a").close()
+        _mount(libc, f"/proc/self/fd/{fd}", path, None, _MS_BIND, "")
+        os.close(fd)
     # The workdir may have lived under /tmp: bind it back from the descriptor kept open.
     if not os.path.isdir(workdir):
         _mkdirs(workdir)
