@@ -35,7 +35,7 @@ data: install
 	$(PYTHON) -m course_lib.data build --size $${DATA_SIZE:-smoke}
 
 # Student releases into assignments/release/, after checking the sources score full marks.
-assignments: install
+assignments: install data
 	$(PYTHON) -m course_lib.grading release --check
 
 # The course website, built offline from the notebooks into jupyter_book/_build/html.
