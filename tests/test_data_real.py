@@ -9,8 +9,14 @@ import pytest
 import soundfile as sf
 
 from course_lib.data import real
-from course_lib.data.datasets import ClipDataset, class_target, multilabel_target, read_label_csv
-from course_lib.data.manifest import SPLITS
+from course_lib.data.datasets import (
+    ClipDataset,
+    class_target,
+    multilabel_target,
+    pianoroll_target,
+    read_label_csv,
+)
+from course_lib.data.manifest import SPLITS, Manifest
 
 
 def _wav(path, n=64, sr=22050, fmt=None):
@@ -21,6 +27,18 @@ def _wav(path, n=64, sr=22050, fmt=None):
 
 def _count(manifest):
     return {s: len(manifest.split(s)) for s in SPLITS}
+
+
+def _roundtrip(manifest):
+    """The records follow the shared contract: they survive manifest.json unchanged."""
+    manifest.save()
+    back = Manifest.load(manifest.root)
+    assert back.name == manifest.name and back.sr == manifest.sr
+    assert sorted(back.items, key=lambda it: it.id) == sorted(manifest.items, key=lambda it: it.id)
+    assert back.meta["source"] == "real" and back.meta["splits"] == {
+        s: n for s, n in _count(manifest).items() if n
+    }
+    (manifest.root / "manifest.json").unlink()
 
 
 # -- GTZAN ------------------------------------------------------------------------------------
@@ -65,6 +83,7 @@ def test_gtzan_split_files_in_the_folder_and_errors(tmp_path):
         "blues.00000": "train", "blues.00001": "valid", "rock.00001": "train",
         "rock.00002": "test",
     }  # fmt: skip
+    _roundtrip(m)
     ds = ClipDataset(m, "test", class_target("genre", list(real.GTZAN_GENRES)))
     y, target = ds[0]
     assert y.shape == (64,) and target.item() == real.GTZAN_GENRES.index("rock")
@@ -121,6 +140,7 @@ def test_mtat_top_tags_standard_split_and_clip_info(tmp_path):
         "12": ("test", []),
     }  # fmt: skip (clip 2's mp3 is empty and left out)
     assert m.meta["dropped_empty"] == 1
+    _roundtrip(m)
     assert {it.id: it.labels.get("artist") for it in m.items}["5"] == "Artist C"
     target = multilabel_target("tags", m.meta["tags"])(m, m.items[0], 0, 0)
     assert target.tolist() == [1.0, 1.0]
@@ -185,6 +205,7 @@ def test_nsynth_examples_json(tmp_path):
         "instrument_name": "keyboard_electronic_001", "qualities": ["bright"],
     }  # fmt: skip
     assert m.verify() == [] and set(m.meta["instruments"]) >= {"guitar", "vocal"}
+    _roundtrip(m)
     assert len(real.nsynth.load(tmp_path, splits=("valid",))) == 1
     with pytest.raises(ValueError, match="splits must be among"):
         real.nsynth.load(tmp_path, splits=("training",))
@@ -226,6 +247,7 @@ def test_irmas_training_names_and_testing_annotations(tmp_path):
     assert t.split == "test" and t.labels == {"instruments": ["acoustic guitar", "piano"]}
     assert t.duration == pytest.approx(1.0)
     assert m.verify() == []
+    _roundtrip(m)
     (test / "song - 1.txt").write_text("gac\nbanjo\n")
     with pytest.raises(ValueError, match="'banjo' is not an IRMAS instrument code"):
         real.irmas.load(root)
@@ -311,6 +333,9 @@ def test_maestro_metadata_notes_and_sustain(tmp_path):
     )
     with_notes = real.maestro.load(root, with_notes=True)
     np.testing.assert_allclose(with_notes.items[0].labels["notes"], held, atol=1e-9)
+    _roundtrip(with_notes)
+    roll = pianoroll_target(with_notes.items[0].labels["notes"], 100, 100, 1)  # 10 ms frames
+    assert roll[60 - 21, :100].sum() == 100 and roll[67 - 21].sum() == 75  # 0-1 s; 0.25-1 s
 
     # the column-oriented JSON of v3 alone gives the same index
     (root / "maestro-v3.0.0.csv").unlink()
@@ -352,6 +377,7 @@ def test_mdb_stem_synth_f0_and_song_split(tmp_path, monkeypatch):
     item = m.items[0]
     assert item.labels["f0"] == f"annotation_stem/{item.id}.csv"
     assert item.duration == pytest.approx(0.01)
+    _roundtrip(m)
     times, f0 = real.mdb_stem_synth.item_f0(m, item)
     np.testing.assert_allclose(f0, [0.0, 220.5, 221.0])
     np.testing.assert_allclose(np.diff(times), real.mdb_stem_synth.HOP_SECONDS)

@@ -16,8 +16,11 @@ The split lists, in order of preference:
 1. ``split_dir`` (argument) or the dataset folder itself holding ``train_filtered.txt``,
    ``valid_filtered.txt`` and ``test_filtered.txt``, one track per line written as
    ``blues/blues.00029.wav``, ``blues.00029.au`` or ``blues.00029`` (the format of the lists
-   in jordipons/sklearn-audio-transfer-learning and minzwon/sota-music-tagging-models);
-2. otherwise the same lists as shipped inside torchaudio (``torchaudio.datasets.gtzan``).
+   published with Kereliuk et al.'s code, coreyker/dnn-mgr on GitHub, and reused in
+   minzwon/sota-music-tagging-models by Won et al.);
+2. otherwise the copy of the same split shipped inside torchaudio
+   (``torchaudio.datasets.gtzan.filtered_train/valid/test``; its per-genre test counts and
+   spot checks agree with Won et al.'s ``test_filtered.txt``).
 """
 
 from __future__ import annotations
@@ -88,9 +91,8 @@ def read_split_lists(split_dir: str | Path | None = None) -> tuple[dict[str, str
                 raise FileNotFoundError(
                     f"GTZAN split list {path.name} not found in {split_dir}: put the three "
                     "fault-filtered lists (train/valid/test_filtered.txt, from "
-                    "jordipons/sklearn-audio-transfer-learning or minzwon/"
-                    "sota-music-tagging-models on GitHub) there, or pass split_dir=None to "
-                    "use torchaudio's copy"
+                    "coreyker/dnn-mgr or minzwon/sota-music-tagging-models on GitHub) "
+                    "there, or pass split_dir=None to use torchaudio's copy"
                 )
             lines = [ln for ln in path.read_text().splitlines() if ln.strip()]
             lists[split] = [_track_id(ln, path.name) for ln in lines if not ln.startswith("#")]

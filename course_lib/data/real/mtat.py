@@ -14,8 +14,10 @@ On disk (after joining and unzipping ``mp3.zip.00{1,2,3}``)::
     <root>/clip_info_final.csv         optional: artist, title, album, segment of each clip
     <root>/<0-f>/<artist-album-track-start-end>.mp3
 
-Note: Won et al. (2020) further drop clips without any of the top-50 tags from their split
-(``drop_untagged=True``); the published numbers in the lectures use theirs.
+Tag names are those of ``annotations_final.csv`` (e.g. ``"male vocal"``). Won et al. (2020)
+evaluate on a cleaned version of this split that also leaves out clips with none of the top-50
+tags; ``drop_untagged=True`` approximates it (their exact lists are published in
+minzwon/sota-music-tagging-models).
 """
 
 from __future__ import annotations
