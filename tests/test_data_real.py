@@ -126,6 +126,9 @@ def test_mtat_top_tags_standard_split_and_clip_info(tmp_path):
     )
     (tmp_path / "0").mkdir()
     (tmp_path / "0" / "a-b-01-x-0-29.mp3").write_bytes(b"")  # an empty mp3, as in the archive
+    (tmp_path / "b").mkdir()
+    tone = 0.5 * np.sin(2 * np.pi * 440 * np.arange(8000) / 16000).astype(np.float32)
+    sf.write(tmp_path / rows[1][5], tone, 16000, format="MP3")  # a real MP3 clip
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # this soundfile may lack MP3 (tested below)
         m = real.mtat.load(tmp_path, n_tags=2)
@@ -142,8 +145,10 @@ def test_mtat_top_tags_standard_split_and_clip_info(tmp_path):
     assert m.meta["dropped_empty"] == 1
     _roundtrip(m)
     assert {it.id: it.labels.get("artist") for it in m.items}["5"] == "Artist C"
-    target = multilabel_target("tags", m.meta["tags"])(m, m.items[0], 0, 0)
-    assert target.tolist() == [1.0, 1.0]
+    ds = ClipDataset(m, "train", multilabel_target("tags", m.meta["tags"]), chunk_seconds=0.25)
+    y, target = ds[0]  # decoded from MP3 by course_lib.audio.load (soundfile)
+    assert y.shape == (4000,) and target.tolist() == [1.0, 1.0]
+    assert 0.2 < float(y.abs().max()) < 0.8  # the tone, not silence
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         m = real.load("mtat", tmp_path, n_tags=3, drop_untagged=True, audio_ext=".wav")
