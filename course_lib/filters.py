@@ -10,7 +10,7 @@ import numpy as np
 
 from . import ops
 
-__all__ = ["KERNELS", "get_kernel", "apply_filter"]
+__all__ = ["KERNELS", "get_kernel", "parse_kernel", "apply_filter"]
 
 KERNELS: dict[str, np.ndarray] = {
     "identity": np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], dtype=float),
@@ -31,6 +31,41 @@ def get_kernel(name: str) -> np.ndarray:
     if name not in KERNELS:
         raise ValueError(f"unknown kernel {name!r}; choose one of {sorted(KERNELS)}")
     return KERNELS[name].copy()
+
+
+def parse_kernel(text: str) -> np.ndarray:
+    """Read a kernel typed as rows separated by ``;`` and values by spaces or commas.
+
+    Lecture: filters on spectrograms (the filter playground's text box). The first row is
+    the lowest frequency band, as :func:`apply_filter` and the plots use it.
+
+    Examples
+    --------
+    >>> parse_kernel("-1 0 1; -1, 0, 1")
+    array([[-1.,  0.,  1.],
+           [-1.,  0.,  1.]])
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a string such as '-1 0 1; -1 0 1', got {text!r}")
+    rows = []
+    for row in text.split(";"):
+        if not row.strip():
+            continue
+        try:
+            rows.append([float(v) for v in row.replace(",", " ").split()])
+        except ValueError as err:
+            raise ValueError(f"could not read the kernel {text!r}: {err}") from err
+    if not rows:
+        raise ValueError(f"the kernel {text!r} is empty: type rows such as '-1 0 1; -1 0 1'")
+    lengths = sorted({len(row) for row in rows})
+    if len(lengths) > 1:
+        raise ValueError(
+            f"every row of the kernel needs the same length, got lengths {lengths} in {text!r}"
+        )
+    kernel = np.array(rows, dtype=float)
+    if not np.isfinite(kernel).all():
+        raise ValueError(f"the kernel {text!r} has non-finite values")
+    return kernel
 
 
 def apply_filter(S: np.ndarray, kernel: np.ndarray, rectify: bool = False) -> np.ndarray:

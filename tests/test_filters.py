@@ -44,3 +44,18 @@ def test_conv_step_and_formula():
     )
     with pytest.raises(ValueError, match="2-D"):
         arithmetic.conv_step(np.zeros(5), K, 0)
+
+
+def test_parse_kernel_reads_rows_and_explains_mistakes():
+    np.testing.assert_array_equal(
+        filters.parse_kernel("-1 0 1; -1, 0, 1;"), [[-1, 0, 1], [-1, 0, 1]]
+    )
+    np.testing.assert_array_equal(filters.parse_kernel("2"), [[2.0]])
+    with pytest.raises(ValueError, match=r"same length, got lengths \[1, 2\]"):
+        filters.parse_kernel("1 2; 3")
+    with pytest.raises(ValueError, match="could not read"):
+        filters.parse_kernel("1 x 2")
+    with pytest.raises(ValueError, match="empty"):
+        filters.parse_kernel(" ; ")
+    with pytest.raises(ValueError, match="non-finite"):
+        filters.parse_kernel("1 nan 1")

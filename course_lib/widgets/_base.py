@@ -1,12 +1,17 @@
 """Common plumbing of the course widgets: controls -> pure function -> figure updated in place.
 
 Works with ipywidgets 7.7 (Colab) and 8: only ``observe(names="value")``, ``Output``,
-``VBox``/``HBox`` and basic controls are used.
+``HTML``, ``VBox``/``HBox`` and basic controls are used. The figure is created once; every
+change of a control recomputes the state and updates the figure's existing artists (image
+data, colour limits, patch positions, text) before the figure is shown again in the
+widget's ``Output`` (which is what makes it refresh on Colab's inline backend, too).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
 
 
 class Explorer:
@@ -22,15 +27,31 @@ class Explorer:
         The UI to display.
     fig : matplotlib.figure.Figure
         Created once; ``draw()`` updates its artists.
+    info : ipywidgets.HTML
+        One line of text under the controls (formula, counts, or the reason a setting is
+        invalid).
     """
 
-    def __init__(self, controls: dict[str, Any], figsize=(8, 3.5), ncols: int = 2) -> None:
+    def __init__(
+        self,
+        controls: dict[str, Any],
+        figsize=(8, 3.5),
+        ncols: int = 2,
+        width_ratios=None,
+        extra_controls=(),
+    ) -> None:
         import ipywidgets as W
         import matplotlib.pyplot as plt
 
         self.controls = controls
         with plt.ioff():
-            self.fig, axes = plt.subplots(1, ncols, figsize=figsize, squeeze=False)
+            self.fig, axes = plt.subplots(
+                1,
+                ncols,
+                figsize=figsize,
+                squeeze=False,
+                gridspec_kw=None if width_ratios is None else {"width_ratios": width_ratios},
+            )
         self.axes = list(axes[0])
         self.output = W.Output()
         self.info = W.HTML()
@@ -38,14 +59,8 @@ class Explorer:
         self._artists: dict[str, Any] = {}
         for control in controls.values():
             control.observe(self._on_change, names="value")
-        self.widget = W.VBox(
-            [
-                W.HBox(list(controls.values())[:4]),
-                W.HBox(list(controls.values())[4:]),
-                self.info,
-                self.output,
-            ]
-        )
+        shown = [*extra_controls, *controls.values()]
+        self.widget = W.VBox([W.HBox(shown[:4]), W.HBox(shown[4:]), self.info, self.output])
         self.update()
 
     def values(self) -> dict[str, Any]:
@@ -57,16 +72,18 @@ class Explorer:
     def update(self) -> None:
         """Recompute the state from the controls and redraw the same figure."""
         try:
-            self.state = self.compute(**self.values())
-            error = None
-        except ValueError as err:  # invalid combination of settings: show why
-            error = str(err)
-        if error is not None:
-            self.info.value = f"<b style='color:#b00'>{error}</b>"
+            state = self.compute(**self.values())
+        except ValueError as err:  # invalid combination of settings: show why, keep the state
+            self.info.value = f"<b style='color:#b00'>{err}</b>"
             return
+        self.state = state
         self.draw()
         self.fig.canvas.draw_idle()
         self._show()
+        self._sync_controls()
+
+    def _sync_controls(self) -> None:
+        """Adapt control ranges to the new state (e.g. the number of output cells)."""
 
     def _show(self) -> None:
         from IPython.display import clear_output, display
@@ -85,3 +102,88 @@ class Explorer:
         from IPython.display import display
 
         display(self.widget)
+
+    # -- artists created on the first draw and updated afterwards ---------------------------
+
+    def _image(
+        self,
+        key: str,
+        ax,
+        data: np.ndarray,
+        *,
+        lower: bool = False,
+        cmap="viridis",
+        vmin: float | None = None,
+        vmax: float | None = None,
+    ):
+        """Show ``data`` (H, W) in ``ax``: a new ``AxesImage`` the first time, then ``set_data``.
+
+        Cell ``(i, j)`` is centred on ``x=j, y=i``; ``lower`` puts row 0 at the bottom (as for
+        spectrograms), otherwise at the top (as for matrices). NaN cells are left blank.
+        """
+        from matplotlib.ticker import MaxNLocator
+
+        data = np.asarray(data, dtype=float)
+        h, w = data.shape
+        extent = (-0.5, w - 0.5, h - 0.5, -0.5)
+        image = self._artists.get(key)
+        if image is None:
+            image = ax.imshow(data, cmap=cmap, extent=extent, interpolation="nearest")
+            self._artists[key] = image
+        else:
+            image.set_data(data)
+            image.set_extent(extent)
+            image.set_cmap(cmap)
+        finite = data[np.isfinite(data)]
+        lo = vmin if vmin is not None else (finite.min() if finite.size else 0.0)
+        hi = vmax if vmax is not None else (finite.max() if finite.size else 1.0)
+        image.set_clim(lo, hi if hi > lo else lo + 1)
+        ax.set_xlim(-0.5, w - 0.5)
+        ax.set_ylim((-0.5, h - 0.5) if lower else (h - 0.5, -0.5))
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_ticklocs().size:  # keep hidden ticks hidden
+                axis.set_major_locator(MaxNLocator(integer=True))
+        return image
+
+    def _values_text(
+        self, key: str, ax, data: np.ndarray | None, fmt: str = "{:.3g}", image=None
+    ) -> list:
+        """Write each value of a small ``data`` on its cell, reusing the Text artists.
+
+        With ``image`` (the ``AxesImage`` under the text) each value is written in black on
+        light colours and in white on dark ones.
+        """
+        texts = self._artists.setdefault(key, [])
+        cells = [] if data is None else list(np.ndenumerate(np.asarray(data)))
+        while len(texts) < len(cells):
+            texts.append(ax.text(0, 0, "", ha="center", va="center", fontsize=8, color="w"))
+        for text, ((i, j), v) in zip(texts, cells):
+            text.set_position((j, i))
+            text.set_text("" if not np.isfinite(v) else fmt.format(v))
+            text.set_visible(True)
+            if image is not None and np.isfinite(v):
+                r, g, b, _ = image.cmap(image.norm(v))
+                text.set_color("k" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "w")
+        for text in texts[len(cells) :]:
+            text.set_visible(False)
+        return texts
+
+    def _markers(self, key: str, ax, rows, cols, size: float = 120):
+        """Hollow red squares on cells ``(rows[i], cols[i])``; one scatter, moved by offsets."""
+        points = np.column_stack([np.asarray(cols, float), np.asarray(rows, float)])
+        scatter = self._artists.get(key)
+        if scatter is None:
+            scatter = ax.scatter(
+                points[:, 0],
+                points[:, 1],
+                s=size,
+                marker="s",
+                facecolors="none",
+                edgecolors="red",
+                linewidths=2,
+            )
+            self._artists[key] = scatter
+        else:
+            scatter.set_offsets(points)
+            scatter.set_sizes([size])
+        return scatter

@@ -1,8 +1,9 @@
 """Interactive explorers for lectures 02-05 (ipywidgets + matplotlib).
 
 Each explorer is a thin layer: its ``compute`` calls a pure function of ``course_lib``
-(``arithmetic.conv_step``, ``ops.pool2d``, ``locality.receptive_field_region``,
-``params.*``, ``filters.apply_filter``) and its ``draw`` updates one figure in place.
+(``arithmetic.conv_step``, ``ops.pool2d``, ``locality.receptive_field_region_2d``,
+``params.*``, ``filters.apply_filter``) and its ``draw`` updates the artists of one figure
+created once (image data, colour limits, markers, patches, texts).
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import arithmetic, filters, locality, ops, params
+from ..images import generate_checkerboard
 from ..layers import LocallyConnected2d
+from ..shapes import conv_output_size
 from ._base import Explorer
 
 __all__ = [
@@ -31,12 +34,42 @@ def _slider(W, description, value, lo, hi, step=1):
     )
 
 
+def _set_max(slider, maximum: int) -> None:
+    """Change a slider's range; ipywidgets 7 and 8 both clamp ``value`` into it."""
+    if slider.max != maximum:
+        slider.max = maximum
+
+
+def _cell_area(ax, h: int, w: int) -> float:
+    """Marker area (points^2) of a square a little smaller than one cell of an h x w grid."""
+    fig = ax.figure
+    box = ax.get_position()
+    side = min(box.width * fig.get_figwidth() / w, box.height * fig.get_figheight() / h) * 72
+    return (0.8 * side) ** 2
+
+
+def _clean(ax, title: str = "") -> None:
+    ax.set_title(title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
 class ConvArithmeticExplorer(Explorer):
     """Sliders for input size, kernel, stride, padding, dilation; step through the output.
 
-    Lecture: convolution mechanics (the conv_arithmetic animations of the slide). The left
-    panel shows the padded input with the filter's window, the right panel the output with the
-    current cell; the formula and the value are printed above. A ``Play`` control animates.
+    Lecture: convolution mechanics (the conv_arithmetic animations of the slide). Left: the
+    input with its zero padding (shaded) and the cells the filter reads (red squares); middle:
+    the filter; right: the output, filled in up to the current cell. The output-size formula
+    (:func:`course_lib.arithmetic.output_size_formula`) and the value at the current cell are
+    printed above. ``play`` (an ``ipywidgets.Play`` linked to the ``step`` slider in the
+    browser) animates the sliding window.
+
+    Attributes
+    ----------
+    x : ndarray (12, 12)
+        Input values (small integers); the ``size`` x ``size`` top-left corner is used.
+    kernel : ndarray (5, 5)
+        Filter values; the ``kernel_size`` x ``kernel_size`` top-left corner is used.
     """
 
     def __init__(
@@ -51,61 +84,87 @@ class ConvArithmeticExplorer(Explorer):
         import ipywidgets as W
 
         rng = np.random.default_rng(seed)
-        self._x = rng.integers(0, 4, size=(16, 16)).astype(float)
-        self._kernel = rng.integers(-1, 2, size=(7, 7)).astype(float)
+        self.x = rng.integers(0, 4, size=(12, 12)).astype(float)
+        self.kernel = rng.choice([-1.0, 1.0], size=(5, 5))
         controls = {
             "size": _slider(W, "input", size, 3, 12),
             "kernel_size": _slider(W, "kernel", kernel_size, 1, 5),
             "stride": _slider(W, "stride", stride, 1, 3),
             "padding": _slider(W, "padding", padding, 0, 3),
             "dilation": _slider(W, "dilation", dilation, 1, 3),
-            "step": W.Play(value=0, min=0, max=200, interval=600, description="step"),
+            "step": _slider(W, "step", 0, 0, 143),
         }
-        self.step_slider = _slider(W, "step", 0, 0, 200)
-        W.jslink((controls["step"], "value"), (self.step_slider, "value"))
-        controls["step_slider"] = self.step_slider
-        super().__init__(controls, figsize=(8, 4))
+        self.play = W.Play(value=0, min=0, max=143, interval=700, description="play")
+        W.jslink((self.play, "value"), (controls["step"], "value"))
+        super().__init__(
+            controls, figsize=(10, 4), ncols=3, width_ratios=(3, 1.3, 3), extra_controls=[self.play]
+        )
 
-    def compute(self, size, kernel_size, stride, padding, dilation, step, step_slider):
-        x = self._x[:size, :size]
-        kernel = self._kernel[:kernel_size, :kernel_size]
+    def compute(self, size, kernel_size, stride, padding, dilation, step):
+        x = self.x[:size, :size]
+        kernel = self.kernel[:kernel_size, :kernel_size]
+        out = conv_output_size(size, kernel_size, stride, padding, dilation)
+        step = min(step, out * out - 1)  # the slider's range follows the output
         formula = arithmetic.output_size_formula(size, kernel_size, stride, padding, dilation)
-        return arithmetic.conv_step(
-            x, kernel, max(step, step_slider), stride, padding, dilation
-        ), formula
+        return arithmetic.conv_step(x, kernel, step, stride, padding, dilation), formula
+
+    def _sync_controls(self) -> None:
+        last = self.state[0].output.size - 1
+        _set_max(self.play, last)
+        _set_max(self.controls["step"], last)
 
     def draw(self) -> None:
         state, formula = self.state
-        a_in, a_out = self.axes
-        shade = state.padded.copy()
-        for ax, data, title in [
-            (a_in, shade, "padded input (window in red)"),
-            (a_out, state.output, "output"),
-        ]:
-            ax.clear()
-            ax.imshow(data, cmap="Greys", vmin=-1, vmax=max(4, data.max()))
-            ax.set_title(title)
-            ax.set_xticks([])
-            ax.set_yticks([])
+        a_in, a_k, a_out = self.axes
+        padding = self.controls["padding"].value
+        shown = np.full(state.padded.shape, np.nan)  # padding cells blank (shaded background)
+        h, w = state.padded.shape
+        shown[padding : h - padding, padding : w - padding] = state.padded[
+            padding : h - padding, padding : w - padding
+        ]
+        a_in.set_facecolor("#f4d6a0")
+        image = self._image("input", a_in, shown, cmap="Blues", vmin=-1, vmax=8)
+        self._values_text("input values", a_in, state.padded if h <= 14 else None, "{:.0f}", image)
         rows, cols = np.nonzero(state.window)
-        a_in.scatter(cols, rows, s=120, facecolors="none", edgecolors="red", linewidths=2)
+        self._markers("window", a_in, rows, cols, size=_cell_area(a_in, h, w))
+        _clean(a_in, f"input {h - 2 * padding}x{w - 2 * padding}, padding {padding} (shaded)")
+
+        k = self.controls["kernel_size"].value
+        kernel = self.kernel[:k, :k]
+        image = self._image("kernel", a_k, kernel, cmap="coolwarm", vmin=-2, vmax=2)
+        self._values_text("kernel values", a_k, kernel, "{:.0f}", image)
+        _clean(a_k, f"filter {k}x{k}, dilation {self.controls['dilation'].value}")
+
+        out = state.output
         i, j = state.position
-        a_out.scatter([j], [i], s=300, facecolors="none", edgecolors="red", linewidths=2)
+        done = np.full(out.shape, np.nan)
+        done.flat[: i * out.shape[1] + j + 1] = out.flat[: i * out.shape[1] + j + 1]
+        a_out.set_facecolor("#eeeeee")
+        bound = float(np.abs(out).max()) or 1.0
+        image = self._image("output", a_out, done, cmap="coolwarm", vmin=-bound, vmax=bound)
+        self._values_text("output values", a_out, done, "{:.0f}", image)
+        self._markers("current", a_out, [i], [j], size=_cell_area(a_out, *out.shape))
+        _clean(a_out, f"output {out.shape[0]}x{out.shape[1]}")
         self.info.value = (
-            f"output size: {formula} &nbsp;|&nbsp; cell {state.position} = {state.value:g}"
+            f"output size = {formula} &nbsp;|&nbsp; output cell {state.position} = "
+            f"sum(red cells x filter) = {state.value:g}"
         )
 
 
 class PoolingExplorer(Explorer):
     """Pooling mode (max/avg/std/lp), p, kernel and stride on a chosen input.
 
-    Lecture: sub-sampling (pooling). Inputs: the slide's 4x4 example, a synthetic image and
-    a mel spectrogram passed in by the notebook (``inputs`` maps names to 2-D arrays).
+    Lecture: sub-sampling (pooling). Built-in inputs: the slide's 4x4 example and a synthetic
+    checkerboard image (:func:`course_lib.images.generate_checkerboard`); ``inputs`` adds 2-D
+    arrays drawn like matrices, ``spectrograms`` adds (n_bins, n_frames) arrays drawn with the
+    lowest band at the bottom. ``state`` is ``(X, Y)``: the input and the pooled map
+    (:func:`course_lib.ops.pool2d`).
     """
 
     def __init__(
         self,
         inputs: dict[str, np.ndarray] | None = None,
+        spectrograms: dict[str, np.ndarray] | None = None,
         mode: str = "max",
         kernel_size: int = 2,
         stride: int = 2,
@@ -113,10 +172,18 @@ class PoolingExplorer(Explorer):
     ) -> None:
         import ipywidgets as W
 
-        self.inputs = {"slide example": SLIDE_POOLING_EXAMPLE, **(inputs or {})}
+        self.inputs = {
+            "slide example": SLIDE_POOLING_EXAMPLE,
+            "checkerboard image": generate_checkerboard(),
+            **(inputs or {}),
+            **(spectrograms or {}),
+        }
+        self.spectrograms = set(spectrograms or {})
         for name, X in self.inputs.items():
             if np.asarray(X).ndim != 2:
                 raise ValueError(f"input {name!r} must be 2-D, got shape {np.shape(X)}")
+        if mode not in ops.POOL_MODES:
+            raise ValueError(f"mode must be one of {ops.POOL_MODES}, got {mode!r}")
         controls = {
             "source": W.Dropdown(
                 options=list(self.inputs), value="slide example", description="input"
@@ -128,7 +195,7 @@ class PoolingExplorer(Explorer):
                 value=p, min=1.0, max=16.0, step=0.5, description="p (lp)", continuous_update=False
             ),
         }
-        super().__init__(controls, figsize=(8, 3.5))
+        super().__init__(controls, figsize=(9, 3.8))
 
     def compute(self, source, mode, kernel_size, stride, p):
         X = np.asarray(self.inputs[source], dtype=float)
@@ -136,20 +203,22 @@ class PoolingExplorer(Explorer):
 
     def draw(self) -> None:
         X, Y = self.state
-        small = X.size <= 64
-        for ax, data, title in [
-            (self.axes[0], X, f"input {X.shape}"),
-            (self.axes[1], Y, f"pooled {Y.shape}"),
-        ]:
-            ax.clear()
-            ax.imshow(data, origin="upper" if small else "lower", aspect="auto", cmap="viridis")
-            if small:
-                for (i, j), v in np.ndenumerate(data):
-                    ax.text(j, i, f"{v:.3g}", ha="center", va="center", color="w")
-            ax.set_title(title)
+        source = self.controls["source"].value
+        lower = source in self.spectrograms
+        cmap = "magma" if lower else "viridis"
+        # max/avg/lp summaries stay within the input's range: same colours mean same values
+        same_scale = self.controls["mode"].value != "std"
+        for ax, data, name in [(self.axes[0], X, "input"), (self.axes[1], Y, "pooled")]:
+            small = data.size <= 36
+            lo, hi = (X.min(), X.max()) if same_scale else (data.min(), data.max())
+            image = self._image(name, ax, data, lower=lower, cmap=cmap, vmin=lo, vmax=hi)
+            self._values_text(name + " values", ax, data if small else None, image=image)
+            ax.set_aspect("equal" if not lower else "auto")
+            ax.set_title(f"{name} {data.shape[0]}x{data.shape[1]}")
         values = self.values()
+        lp = f" (p={values['p']:g})" if values["mode"] == "lp" else ""
         self.info.value = (
-            f"{values['mode']} pooling, kernel {values['kernel_size']}, "
+            f"{values['mode']}{lp} pooling, kernel {values['kernel_size']}, "
             f"stride {values['stride']}: {X.shape} -> {Y.shape}"
         )
 
@@ -158,7 +227,9 @@ class ReceptiveFieldExplorer(Explorer):
     """Pick an output unit of a layer stack and see the input region it depends on.
 
     Lecture: locality and receptive fields (deeper units see more). ``layers`` is a list of
-    (kernel, stride, padding[, dilation]) applied along both axes of ``X``.
+    (kernel, stride, padding[, dilation]), each an int or a (height, width) pair, applied to
+    ``X`` (H, W). Controls: ``depth`` (how many layers), ``row`` and ``col`` of the unit (their
+    ranges follow the output size). ``state`` is a :class:`course_lib.locality.ReceptiveRegion`.
     """
 
     def __init__(self, X: np.ndarray, layers, depth: int | None = None) -> None:
@@ -168,45 +239,50 @@ class ReceptiveFieldExplorer(Explorer):
         if self.X.ndim != 2:
             raise ValueError(f"X must be 2-D, got shape {self.X.shape}")
         self.layers = [tuple(layer) for layer in layers]
+        if not self.layers:
+            raise ValueError("layers must list at least one (kernel, stride, padding) layer")
         depth = len(self.layers) if depth is None else depth
         controls = {
             "depth": _slider(W, "layers", depth, 1, len(self.layers)),
-            "row": _slider(W, "unit row", 0, 0, 1000),
-            "col": _slider(W, "unit col", 0, 0, 1000),
+            "row": _slider(W, "unit row", 0, 0, self.X.shape[0] - 1),
+            "col": _slider(W, "unit col", 0, 0, self.X.shape[1] - 1),
         }
-        super().__init__(controls, figsize=(8, 3.5))
+        super().__init__(controls, figsize=(9, 3.8))
 
     def compute(self, depth, row, col):
         stack = self.layers[:depth]
-        h = locality.output_length(self.X.shape[0], stack)[-1]
-        w = locality.output_length(self.X.shape[1], stack)[-1]
-        row, col = min(row, h - 1), min(col, w - 1)
-        rows = locality.receptive_field_region(stack, row, self.X.shape[0])
-        cols = locality.receptive_field_region(stack, col, self.X.shape[1])
-        return {"rows": rows, "cols": cols, "unit": (row, col), "output_shape": (h, w)}
+        last = locality.receptive_field_region_2d(stack, (0, 0), self.X.shape).output_shape
+        unit = (min(row, last[0] - 1), min(col, last[1] - 1))
+        return locality.receptive_field_region_2d(stack, unit, self.X.shape)
+
+    def _sync_controls(self) -> None:
+        h, w = self.state.output_shape
+        _set_max(self.controls["row"], h - 1)
+        _set_max(self.controls["col"], w - 1)
 
     def draw(self) -> None:
         from matplotlib.patches import Rectangle
 
         s = self.state
         ax, ax_out = self.axes
-        ax.clear()
-        ax.imshow(self.X, origin="lower", aspect="auto", cmap="magma")
-        (r0, r1), (c0, c1) = s["rows"], s["cols"]
-        ax.add_patch(
-            Rectangle(
-                (c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, edgecolor="cyan", linewidth=2
-            )
-        )
-        ax.set_title("input and receptive field")
-        ax_out.clear()
-        grid = np.zeros(s["output_shape"])
-        grid[s["unit"]] = 1
-        ax_out.imshow(grid, origin="lower", aspect="auto", cmap="Blues")
-        ax_out.set_title(f"output {s['output_shape']}: unit {s['unit']}")
+        self._image("input", ax, self.X, lower=True, cmap="magma")
+        ax.set_aspect("auto")
+        (r0, r1), (c0, c1) = s.rows, s.cols
+        box = self._artists.get("field")
+        if box is None:
+            box = Rectangle((0, 0), 1, 1, fill=False, edgecolor="cyan", linewidth=2)
+            self._artists["field"] = ax.add_patch(box)
+        box.set_bounds(c0 - 0.5, r0 - 0.5, c1 - c0, r1 - r0)
+        ax.set_title("input and the unit's receptive field")
+        grid = np.zeros(s.output_shape)
+        grid[s.unit] = 1
+        self._image("output", ax_out, grid, lower=True, cmap="Blues", vmin=0, vmax=1)
+        ax_out.set_aspect("auto")
+        ax_out.set_title(f"output {s.output_shape[0]}x{s.output_shape[1]}: unit {s.unit}")
         self.info.value = (
-            f"unit {s['unit']} sees rows {r0}..{r1 - 1} and columns "
-            f"{c0}..{c1 - 1}: a {r1 - r0} x {c1 - c0} region"
+            f"unit {s.unit} sees rows {r0}..{r1 - 1} and columns {c0}..{c1 - 1} "
+            f"(a {r1 - r0} x {c1 - c0} region; receptive field {s.size[0]} x {s.size[1]}, "
+            f"neighbouring units {s.jump[0]} x {s.jump[1]} apart)"
         )
 
 
@@ -215,7 +291,9 @@ class WeightSharingDemo(Explorer):
 
     Lecture: weight sharing turns a locally connected layer into a convolution. With
     ``tied`` on, every location uses the same filter (``LocallyConnected2d.from_conv2d``) and
-    the output equals ``conv2d``; off, each location has its own random filter.
+    the output equals ``conv2d``; off, each location has its own random filter. The third
+    panel shows the filters stored at four locations (top-left, top-right, centre,
+    bottom-right): identical when tied, different when untied.
     """
 
     def __init__(self, X: np.ndarray, kernel_size: int = 3, seed: int = 0) -> None:
@@ -225,15 +303,25 @@ class WeightSharingDemo(Explorer):
         self.X = np.asarray(X, dtype=np.float32)
         if self.X.ndim != 2:
             raise ValueError(f"X must be 2-D, got shape {self.X.shape}")
-        torch.manual_seed(seed)
+        if kernel_size % 2 != 1:
+            raise ValueError(f"kernel_size must be odd (same padding), got {kernel_size}")
+        generator = torch.Generator().manual_seed(seed)
         self._conv = torch.nn.Conv2d(1, 1, kernel_size, padding=kernel_size // 2, bias=False)
-        if kernel_size == 3:  # start from a recognisable filter: an onset detector
-            with torch.no_grad():
+        with torch.no_grad():
+            if kernel_size == 3:  # start from a recognisable filter: an onset detector
                 onset = filters.get_kernel("onset (time difference)")
                 self._conv.weight.copy_(torch.from_numpy(onset)[None, None])
+            else:
+                self._conv.weight.copy_(
+                    torch.rand(self._conv.weight.shape, generator=generator) - 0.5
+                )
         self._untied = LocallyConnected2d(
             1, 1, self.X.shape, kernel_size, padding=kernel_size // 2, bias=False
         )
+        with torch.no_grad():
+            self._untied.weight.copy_(
+                torch.rand(self._untied.weight.shape, generator=generator) - 0.5
+            )
         self._tied = LocallyConnected2d.from_conv2d(self._conv, self.X.shape)
         controls = {
             "tied": W.ToggleButtons(
@@ -242,7 +330,7 @@ class WeightSharingDemo(Explorer):
                 description="weights",
             )
         }
-        super().__init__(controls, figsize=(8, 3.5))
+        super().__init__(controls, figsize=(10, 3.5), ncols=3, width_ratios=(2, 2, 1.2))
 
     def compute(self, tied):
         import torch
@@ -253,8 +341,12 @@ class WeightSharingDemo(Explorer):
             out = layer(x)[0, 0].numpy()
             conv_out = self._conv(x)[0, 0].numpy()
         k = self._conv.kernel_size
+        h, w = layer.output_size
+        weights = layer.weight.detach()[:, :, 0, 0].numpy()  # (H_out, W_out, kH, kW)
+        corners = [(0, 0), (0, w - 1), (h // 2, w // 2), (h - 1, w - 1)]
         return {
             "output": out,
+            "filters": np.stack([weights[i, j] for i, j in corners]),
             "params": params.count_params(layer),
             "conv_params": params.conv2d_params(1, 1, k, bias=False),
             "locally_connected_params": params.locally_connected2d_params(
@@ -265,13 +357,18 @@ class WeightSharingDemo(Explorer):
 
     def draw(self) -> None:
         s = self.state
-        for ax, data, title in [
-            (self.axes[0], self.X, "input"),
-            (self.axes[1], s["output"], "output"),
-        ]:
-            ax.clear()
-            ax.imshow(data, origin="lower", aspect="auto", cmap="magma")
+        self._image("input", self.axes[0], self.X, lower=True, cmap="magma")
+        self._image("output", self.axes[1], s["output"], lower=True, cmap="magma")
+        for ax, title in [(self.axes[0], "input"), (self.axes[1], "output")]:
+            ax.set_aspect("auto")
             ax.set_title(title)
+        f = s["filters"]  # (4, kH, kW): top-left, top-right, centre, bottom-right
+        k = f.shape[-1]
+        grid = np.full((2 * k + 1, 2 * k + 1), np.nan)
+        for n, (i, j) in enumerate([(0, 0), (0, k + 1), (k + 1, 0), (k + 1, k + 1)]):
+            grid[i : i + k, j : j + k] = f[n]
+        self._image("filters", self.axes[2], grid, cmap="coolwarm", vmin=-1, vmax=1)
+        _clean(self.axes[2], "filters stored at 4 locations")
         self.info.value = (
             f"stored parameters: {s['params']:,} (convolution needs "
             f"{s['conv_params']}, untied needs "
@@ -281,10 +378,14 @@ class WeightSharingDemo(Explorer):
 
 
 class FilterPlayground(Explorer):
-    """Choose or edit a 3x3 kernel, see its feature map on a spectrogram and hear it.
+    """Choose or edit a small kernel, see its feature map on a spectrogram and hear it.
 
     Lecture: filters on spectrograms (onset-like, harmonic, smoothing). ``sonify`` is an
-    optional function ``feature_map -> audio`` supplied by the notebook (e.g. mel inversion).
+    optional function ``feature_map -> audio`` supplied by the notebook (e.g. mel inversion
+    with :func:`course_lib.audio.mel_to_audio`); its output is played under the figure.
+    Controls: ``kernel`` (a name of :data:`course_lib.filters.KERNELS`), ``rectify`` (ReLU)
+    and ``custom`` (rows separated by ``;``, first row = lowest band; overrides ``kernel``).
+    ``state`` is ``(K, Y)``: the kernel and the feature map.
     """
 
     def __init__(
@@ -295,57 +396,57 @@ class FilterPlayground(Explorer):
         self.S = np.asarray(S, dtype=float)
         if self.S.ndim != 2:
             raise ValueError(f"S must be 2-D (n_bins, n_frames), got shape {self.S.shape}")
+        filters.get_kernel(kernel)  # validates the name
         self.sonify, self.sr = sonify, sr
+        self.audio_clip: np.ndarray | None = None
         controls = {
             "kernel": W.Dropdown(
                 options=sorted(filters.KERNELS), value=kernel, description="kernel"
             ),
             "rectify": W.Checkbox(value=True, description="ReLU"),
             "custom": W.Text(
-                value="", description="custom", placeholder="e.g. -1 0 1; -1 0 1; -1 0 1"
+                value="",
+                description="custom",
+                placeholder="e.g. -1 0 1; -1 0 1; -1 0 1",
+                continuous_update=False,
             ),
         }
         self.audio = W.Output()
-        super().__init__(controls, figsize=(8, 3.5))
+        super().__init__(controls, figsize=(10, 3.5), ncols=3, width_ratios=(1, 3, 3))
         self.widget.children = (*self.widget.children, self.audio)
 
-    @staticmethod
-    def parse_kernel(text: str) -> np.ndarray:
-        """Parse rows separated by ';' and values by spaces or commas into a 2-D kernel."""
-        try:
-            rows = [
-                [float(v) for v in row.replace(",", " ").split()]
-                for row in text.split(";")
-                if row.strip()
-            ]
-            kernel = np.array(rows, dtype=float)
-        except ValueError as err:
-            raise ValueError(f"could not read the kernel {text!r}: {err}") from err
-        if kernel.ndim != 2:
-            raise ValueError(f"every row of the kernel needs the same length, got {text!r}")
-        return kernel
-
     def compute(self, kernel, rectify, custom):
-        K = self.parse_kernel(custom) if custom.strip() else filters.get_kernel(kernel)
+        K = filters.parse_kernel(custom) if custom.strip() else filters.get_kernel(kernel)
         return K, filters.apply_filter(self.S, K, rectify=rectify)
 
     def draw(self) -> None:
         K, Y = self.state
-        for ax, data, title in [
-            (self.axes[0], self.S, "input spectrogram"),
-            (self.axes[1], Y, "feature map"),
-        ]:
-            ax.clear()
-            ax.imshow(data, origin="lower", aspect="auto", cmap="magma")
+        bound = float(np.abs(K).max()) or 1.0
+        image = self._image(
+            "kernel", self.axes[0], K, lower=True, cmap="coolwarm", vmin=-bound, vmax=bound
+        )
+        small = K if K.size <= 49 else None
+        self._values_text("kernel values", self.axes[0], small, "{:.2g}", image)
+        _clean(self.axes[0], f"kernel {K.shape[0]}x{K.shape[1]}")
+        self._image("input", self.axes[1], self.S, lower=True, cmap="magma")
+        self._image("feature map", self.axes[2], Y, lower=True, cmap="magma")
+        for ax, title in [(self.axes[1], "input spectrogram"), (self.axes[2], "feature map")]:
+            ax.set_aspect("auto")
             ax.set_title(title)
         self.info.value = "kernel (rows = frequency, low first): " + " | ".join(
             " ".join(f"{v:.2g}" for v in row) for row in K
         )
+        self.audio_clip = None
         if self.sonify is not None:
-            from IPython.display import Audio, clear_output, display
+            self.audio_clip = np.asarray(self.sonify(np.maximum(Y, 0)), dtype=np.float32)
 
-            with self.audio:
-                clear_output(wait=True)
-                y = np.asarray(self.sonify(np.maximum(Y, 0)), dtype=np.float32)
-                if np.abs(y).max() > 0:
-                    display(Audio(y, rate=self.sr))
+    def _show(self) -> None:
+        super()._show()
+        if self.audio_clip is None:
+            return
+        from IPython.display import Audio, clear_output, display
+
+        with self.audio:
+            clear_output(wait=True)
+            if np.abs(self.audio_clip).max() > 0:
+                display(Audio(self.audio_clip, rate=self.sr))
