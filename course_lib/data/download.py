@@ -79,7 +79,7 @@ class Resource:
     size : int or None
         Exact size in bytes, where published.
     approx_size : str
-        Human-readable size, for the listing only (never used to verify).
+        Rough size for the listing only (never used to verify); empty where not known.
     extract : bool
         Unpack the archive into the dataset folder after download.
     join_as : str or None
@@ -190,14 +190,12 @@ REGISTRY: dict[str, DatasetEntry] = {
                 "annotations_final.csv",
                 (f"{_MTAT}annotations_final.csv",),
                 extract=False,
-                approx_size="12 MB",
                 part="annotations",
             ),
             Resource(
                 "clip_info_final.csv",
                 (f"{_MTAT}clip_info_final.csv",),
                 extract=False,
-                approx_size="4 MB",
                 part="annotations",
             ),
         ),
@@ -234,7 +232,6 @@ REGISTRY: dict[str, DatasetEntry] = {
                 "IRMAS-TrainingData.zip",
                 (f"{_IRMAS}IRMAS-TrainingData.zip?download=1",),
                 md5="4fd9f5ed5a18d8e2687e6360b5f60afe",
-                approx_size="3 GB",
                 part="train",
                 checksum_source=_MIRDATA,
             ),
@@ -243,7 +240,6 @@ REGISTRY: dict[str, DatasetEntry] = {
                     f"IRMAS-TestingData-Part{k}.zip",
                     (f"{_IRMAS}IRMAS-TestingData-Part{k}.zip?download=1",),
                     md5=md5,
-                    approx_size="1-2 GB",
                     part="test",
                     checksum_source=_MIRDATA,
                 )
@@ -291,7 +287,6 @@ REGISTRY: dict[str, DatasetEntry] = {
                 "MDB-stem-synth.tar.gz",
                 ("https://zenodo.org/records/1481172/files/MDB-stem-synth.tar.gz?download=1",),
                 md5="31c1f6b4888e5fd108af91c69789a809",
-                approx_size="1.2 GB",
                 checksum_source=_MIRDATA,
             ),
         ),
