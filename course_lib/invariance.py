@@ -14,7 +14,13 @@ import numpy as np
 
 from . import ops
 
-__all__ = ["shift", "equivariance_error", "invariance_score", "invariance_vs_pool_size"]
+__all__ = [
+    "shift",
+    "equivariance_error",
+    "pooled_similarity",
+    "invariance_score",
+    "invariance_vs_pool_size",
+]
 
 
 def shift(X: np.ndarray, n: int, axis: int = -1) -> np.ndarray:
@@ -62,6 +68,47 @@ def equivariance_error(X: np.ndarray, kernel: np.ndarray, n: int, axis: int = -1
     return float(np.linalg.norm(a - b) / (np.linalg.norm(b) + 1e-12))
 
 
+def _pool_kernel(pool_size: int, axis: int) -> tuple[int, int]:
+    if isinstance(pool_size, bool) or not isinstance(pool_size, (int, np.integer)):
+        raise ValueError(f"pool_size must be an int, got {pool_size!r}")
+    if pool_size < 1:
+        raise ValueError(f"pool_size must be positive, got {pool_size}")
+    if axis not in (-1, -2, 0, 1):
+        raise ValueError(f"axis must be -1 (time) or -2 (frequency) of a 2-D map, got {axis}")
+    kernel = [1, 1]
+    kernel[axis] = int(pool_size)
+    return kernel[0], kernel[1]
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a.ravel(), b.ravel()
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12))
+
+
+def pooled_similarity(
+    A: np.ndarray, B: np.ndarray, pool_size: int, axis: int = -1, mode: str = "max"
+) -> float:
+    """Cosine similarity of two maps after pooling both along ``axis``.
+
+    Lecture: translation invariance, measured on two real recordings of "the same thing"
+    (e.g. a note and the same note played later or transposed), not a synthetic shift.
+    Pooling uses non-overlapping windows of ``pool_size`` (stride = size); 1 = no pooling.
+
+    Parameters
+    ----------
+    A, B : ndarray (n_bins, n_frames)
+        Two maps of the same shape, e.g. log-magnitude CQTs (non-negative).
+    pool_size : int
+    axis : -1 (time) or -2 (frequency)
+    mode : {"max", "avg", "std", "lp"}
+    """
+    A, B = _as_batch(A), _as_batch(B)
+    if A.shape != B.shape:
+        raise ValueError(f"A and B must have the same shape, got {A.shape[2:]} and {B.shape[2:]}")
+    kernel = _pool_kernel(pool_size, axis)
+    return _cosine(ops.pool2d(A, kernel, mode=mode), ops.pool2d(B, kernel, mode=mode))
+
+
 def invariance_score(
     X: np.ndarray, n: int, pool_size: int, axis: int = -1, mode: str = "max"
 ) -> float:
@@ -73,13 +120,13 @@ def invariance_score(
     possible alignments of ``X`` with the pooling grid, i.e. over where the pattern happens to
     start.
     """
-    kernel = [1, 1]
-    kernel[axis] = pool_size
+    kernel = _pool_kernel(pool_size, axis)
+    X = _as_batch(X)[0, 0]
     scores = []
-    for phase in range(pool_size):
-        a = ops.pool2d(_as_batch(shift(X, phase, axis)), tuple(kernel), mode=mode).ravel()
-        b = ops.pool2d(_as_batch(shift(X, phase + n, axis)), tuple(kernel), mode=mode).ravel()
-        scores.append(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12))
+    for phase in range(kernel[axis]):
+        a = ops.pool2d(_as_batch(shift(X, phase, axis)), kernel, mode=mode)
+        b = ops.pool2d(_as_batch(shift(X, phase + n, axis)), kernel, mode=mode)
+        scores.append(_cosine(a, b))
     return float(np.mean(scores))
 
 

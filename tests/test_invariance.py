@@ -45,3 +45,22 @@ def test_bad_input():
         invariance.invariance_score(np.zeros(5), 1, 2)
     with pytest.raises(ValueError, match="kernel must be 2-D"):
         invariance.equivariance_error(np.zeros((4, 4)), np.zeros(3), 1)
+
+
+def test_pooled_similarity_of_two_real_shifts(note):
+    late = invariance.shift(note, 3)
+    assert invariance.pooled_similarity(note, late, 1) == pytest.approx(17 / 20)
+    # one window over all 64 frames holds both notes (frames 10-29 and 13-32): identical
+    assert invariance.pooled_similarity(note, late, 64) == pytest.approx(1.0)
+    # windows of 16: the late note leaks into the third window, [1, 1, 0] vs [1, 1, 1]
+    assert invariance.pooled_similarity(note, late, 16) == pytest.approx(2 / np.sqrt(6))
+    # pooling along time does nothing for a shift in pitch (bands 8, 20, 27 -> 10, 22, 29)
+    high = invariance.shift(note, 2, axis=-2)
+    assert invariance.pooled_similarity(note, high, 8, axis=-1) == pytest.approx(0.0)
+    assert invariance.pooled_similarity(note, high, 16, axis=-2) > 0.9
+    with pytest.raises(ValueError, match="same shape"):
+        invariance.pooled_similarity(note, note[:, :10], 2)
+    with pytest.raises(ValueError, match="pool_size must be positive"):
+        invariance.pooled_similarity(note, note, 0)
+    with pytest.raises(ValueError, match="axis must be"):
+        invariance.invariance_score(note, 1, 2, axis=2)
