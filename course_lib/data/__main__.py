@@ -25,19 +25,12 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--force", action="store_true", help="re-render even if cached")
     sub.add_parser("list", help="list the datasets")
-    d = sub.add_parser("download", help="download a real corpus (network needed)")
-    d.add_argument("name", help="gtzan, mtat, nsynth, irmas, maestro or mdb_stem_synth")
-    d.add_argument("--root", default="data/real", help="parent folder (default: data/real)")
+    from .download import add_download_parser, run_download
+
+    add_download_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "download":
-        from .download import DownloadError, fetch_dataset
-
-        try:
-            print(f"downloaded to {fetch_dataset(args.name, args.root)}")
-        except (DownloadError, ValueError) as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 1
-        return 0
+        return run_download(args)
     if args.command == "list":
         for name, spec in DATASETS.items():
             print(f"{name:12s} {spec.sr:>6d} Hz  {spec.description}")
