@@ -43,14 +43,19 @@ fi
 
 echo "[install] torch and torchaudio (pinned in .ci/constraints.txt)"
 $PY -m pip install -q -c .ci/constraints.txt torch torchaudio
-echo "[install] course_lib with extras [dev,grading,book,data]"
-$PY -m pip install -q -c .ci/constraints.txt -e ".[dev,grading,book,data]"
+echo "[install] course_lib with extras [dev,grading,book,data,peers]"
+$PY -m pip install -q -c .ci/constraints.txt -e ".[dev,grading,book,data,peers]"
 # tinysoundfont renders SoundFonts offline; its pyaudio dependency is only needed for live
 # playback and does not build without PortAudio, so install it without dependencies.
 $PY -m pip install -q -c .ci/constraints.txt --no-deps "tinysoundfont>=0.3"
-# pip check, except tinysoundfont's optional live-playback dependency (pyaudio) left out above.
+# basic-pitch (peer tool for multi-F0) runs its ONNX model with onnxruntime (peers extra); its
+# declared tensorflow dependency is only for the TF model format, so skip dependencies.
+$PY -m pip install -q -c .ci/constraints.txt --no-deps "basic-pitch>=0.3"
+# pip check, except the dependencies left out above on purpose: tinysoundfont's live-playback
+# pyaudio and basic-pitch's tensorflow.
 if ! problems=$($PY -m pip check 2>&1); then
-  problems=$(grep -v "^tinysoundfont .* requires pyaudio" <<<"$problems" || true)
+  problems=$(grep -v -e "^tinysoundfont .* requires pyaudio" \
+    -e "^basic-pitch .* requires tensorflow" <<<"$problems" || true)
   if [[ -n "$problems" ]]; then
     echo "$problems" >&2
     exit 1

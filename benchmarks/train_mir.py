@@ -1,0 +1,222 @@
+"""Train, evaluate and export the shipped event/frame-level MIR checkpoints.
+
+Usage (one task per call)::
+
+    python benchmarks/train_mir.py onset --size full --max-clips 600 --epochs 6
+    python benchmarks/train_mir.py pitch --size full --max-clips 600 --epochs 4
+
+Each run trains with :class:`course_lib.train.Trainer` on the task's ``build_task`` data,
+tunes the decision threshold on the validation split, scores the held-out test split (programs
+never heard in training) with mir_eval next to the peer tools, writes the checkpoint into
+``course_lib/checkpoints/<name>-<sha8>.pt`` and the numbers into ``benchmarks/mir/<task>.json``.
+The registry entry in ``course_lib/checkpoints/__init__.py`` is then updated by hand from
+that JSON (file name, sha256, test metrics). The GPU configuration is ``--size full`` without
+``--max-clips`` and with the task's full epoch count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import torch
+
+from course_lib import params
+from course_lib.checkpoints import HERE as CKPT_DIR
+from course_lib.checkpoints import save_checkpoint
+from course_lib.data import load_dataset
+from course_lib.tasks import build_task
+from course_lib.train import Trainer
+
+OUT = Path(__file__).resolve().parent / "mir"
+
+
+def _train(task: str, args) -> tuple:
+    options = {"num_epochs": args.epochs}
+    for pair in args.set:
+        key, _, value = pair.partition("=")
+        options[key] = json.loads(value) if value[:1].isdigit() or value[:1] in "[{" else value
+    if args.max_clips:
+        options["max_clips"] = args.max_clips
+    t0 = time.time()
+    setup = build_task(task, args.size, root=args.root, seed=args.seed, **options)
+    t_data = time.time() - t0
+    if args.init:  # continue from an exported checkpoint (a longer run in several pieces)
+        state = torch.load(args.init, map_location="cpu", weights_only=True)["model"]
+        setup.model.load_state_dict(
+            {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+        )
+    trainer = Trainer(
+        setup.model,
+        setup.loss_fn,
+        lr=setup.lr,
+        seed=args.seed,
+        progress=False,
+        device="cpu",
+        metrics_fn=setup.metrics_fn,
+        monitor=setup.monitor,
+        mode=setup.mode,
+    )
+    t0 = time.time()
+    history = trainer.fit(setup.train_loader, setup.valid_loader, num_epochs=setup.num_epochs)
+    t_train = time.time() - t0
+    record = {
+        "task": task,
+        "size": args.size,
+        "max_clips": args.max_clips,
+        "epochs": setup.num_epochs,
+        "seed": args.seed,
+        "params": params.count_params(setup.model),
+        "seconds_data": round(t_data, 1),
+        "seconds_train": round(t_train, 1),
+        "history": history,
+        "machine": f"{platform.machine()}, {torch.get_num_threads()} threads, CPU only",
+        "init": Path(args.init).name if args.init else None,
+    }
+    return setup, trainer.model.eval(), record
+
+
+def _export(name: str, model, meta: dict, record: dict) -> None:
+    tmp = CKPT_DIR / f"{name}.tmp"
+    sha = save_checkpoint(model, meta, tmp)
+    final = CKPT_DIR / f"{name}-{sha[:8]}.pt"
+    tmp.replace(final)
+    record.update(file=final.name, sha256=sha, bytes=final.stat().st_size)
+    OUT.mkdir(exist_ok=True)
+    (OUT / f"{record['task']}.json").write_text(json.dumps(record, indent=1, default=float))
+    print(json.dumps({k: v for k, v in record.items() if k != "history"}, indent=1, default=float))
+
+
+def run_onset(args) -> None:
+    import librosa
+
+    from course_lib.tasks import onset
+
+    setup, model, record = _train("onset", args)
+    norm = (setup.info["mean"], setup.info["std"])
+    manifest = load_dataset("onsets", args.size, root=args.root, seed=args.seed)
+    threshold, valid_f = onset.fit_threshold(model, norm, manifest, "valid")
+    ours = onset.evaluate_detector(
+        lambda y, sr: onset.detect_onsets(y, sr, threshold, model, norm), manifest
+    )
+    peer = onset.evaluate_detector(
+        lambda y, sr: librosa.onset.onset_detect(y=y, sr=sr, units="time"), manifest
+    )
+    record.update(threshold=threshold, valid_f_measure=valid_f, test=ours, test_librosa=peer)
+    meta = {"mean": norm[0], "std": norm[1], "threshold": threshold}
+    _export("onset_cnn", model, meta, record)
+
+
+def run_pitch(args) -> None:
+    from course_lib import peers
+    from course_lib.tasks import pitch
+
+    setup, model, record = _train("pitch", args)
+    manifest = load_dataset("pitch", args.size, root=args.root, seed=args.seed)
+    threshold, valid_oa = pitch.fit_voicing_threshold(model, manifest, "valid")
+    limit = args.test_clips
+    ours = pitch.evaluate_estimator(
+        lambda y, sr: pitch.estimate_pitch(y, sr, threshold, model), manifest, limit=limit
+    )
+    tiny = pitch.evaluate_estimator(
+        lambda y, sr: peers.torchcrepe_pitch(y, sr, "tiny"), manifest, limit=limit
+    )
+    pyin = pitch.evaluate_estimator(peers.pyin_pitch, manifest, limit=limit)
+    record.update(
+        threshold=threshold,
+        valid_overall_accuracy=valid_oa,
+        test_clips=limit,
+        test=ours,
+        test_torchcrepe_tiny=tiny,
+        test_pyin=pyin,
+    )
+    name = f"crepe_{setup.model.capacity}"
+    _export(name, model, {"threshold": threshold, "capacity": setup.model.capacity}, record)
+
+
+def run_multif0(args) -> None:
+    from course_lib import peers
+    from course_lib.tasks import multif0
+
+    setup, model, record = _train("multif0", args)
+    valid = setup.valid_loader.dataset
+    features = [F.float().numpy() for F in valid.features]
+    threshold, valid_acc = multif0.fit_threshold(model, features, valid.notes)
+    manifest = load_dataset("multif0", args.size, root=args.root, seed=args.seed)
+    limit = args.test_clips
+    ours = multif0.evaluate_estimator(
+        lambda y, sr: multif0.estimate_multi_f0(y, sr, threshold, model), manifest, limit=limit
+    )
+    peer = multif0.evaluate_estimator(peers.basic_pitch_multi_f0, manifest, limit=limit)
+    record.update(
+        threshold=threshold,
+        valid_accuracy=valid_acc,
+        test_clips=limit,
+        test=ours,
+        test_basic_pitch=peer,
+        widths=list(setup.info["widths"]),
+    )
+    size = {v: k for k, v in multif0.WIDTHS.items()}[tuple(setup.info["widths"])]
+    _export(f"salience_{size}", model, {"threshold": threshold, "size": size}, record)
+
+
+def run_instrument(args) -> None:
+    from course_lib.tasks import instrument
+
+    setup, model, record = _train("instrument", args)
+    manifest = load_dataset("instruments", args.size, root=args.root, seed=args.seed)
+    record.update(
+        test=instrument.evaluate_classifier(model, manifest, limit=args.test_clips),
+        test_clips=args.test_clips,
+        width=setup.info["width"],
+        dense=setup.info["dense"],
+    )
+    _export("instrument_cnn", model, {"classes": list(instrument.CLASSES)}, record)
+
+
+def run_activity(args) -> None:
+    from course_lib.tasks import activity
+
+    setup, model, record = _train("activity", args)
+    norm = (setup.info["mean"], setup.info["std"])
+    manifest = load_dataset("activity", args.size, root=args.root, seed=args.seed)
+    threshold, valid_f = activity.fit_threshold(model, norm, manifest, "valid", args.test_clips)
+    record.update(
+        threshold=threshold,
+        valid_f1=valid_f,
+        test_clips=args.test_clips,
+        test=activity.evaluate_detector(
+            lambda y, sr: activity.detect_activity(y, sr, threshold, model, norm)[1],
+            manifest,
+            limit=args.test_clips,
+        ),
+        test_energy_baseline=activity.evaluate_detector(
+            activity.energy_activity, manifest, limit=args.test_clips
+        ),
+    )
+    meta = {"mean": norm[0], "std": norm[1], "threshold": threshold}
+    _export("activity_cnn", model, meta, record)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("task", choices=["onset", "pitch", "multif0", "instrument", "activity"])
+    parser.add_argument("--size", default="full")
+    parser.add_argument("--root", default=None)
+    parser.add_argument("--max-clips", type=int, default=None)
+    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--test-clips", type=int, default=None)
+    parser.add_argument("--init", default=None, help="checkpoint file to start from")
+    parser.add_argument("--set", action="append", default=[], help="extra build_task key=value")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    globals()[f"run_{args.task}"](args)
+
+
+if __name__ == "__main__":
+    main()

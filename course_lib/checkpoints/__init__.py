@@ -1,0 +1,119 @@
+"""Shipped model checkpoints: one registry entry per model, verified by sha256 on load.
+
+Lecture: the ready-to-use MIR functions (:func:`course_lib.tasks.onset.detect_onsets`,
+:func:`course_lib.tasks.pitch.estimate_pitch`, :func:`course_lib.tasks.multif0.estimate_multi_f0`,
+:func:`course_lib.tasks.instrument.predict_instrument`,
+:func:`course_lib.tasks.activity.detect_activity`) run on a CPU with these small checkpoints,
+trained on the course's rendered data (see each entry's ``trained_on``; the full-size GPU
+recipes are ``python -m course_lib train TASK --config full``).
+
+Each entry records the file (named with the start of its sha256, as torchvision does), its
+sha256, the model builder and its arguments, the preprocessing the model expects, what it was
+trained on and the scores it reached on the held-out rendered test split (programs/instruments
+never heard in training). Weights are stored in float16 to keep the files small and loaded
+back as float32.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from pathlib import Path
+from typing import Any
+
+import torch
+
+__all__ = ["REGISTRY", "checkpoint_path", "load_checkpoint", "save_checkpoint", "sha256_of"]
+
+HERE = Path(__file__).resolve().parent
+
+REGISTRY: dict[str, dict[str, Any]] = {}
+
+
+def sha256_of(path: str | Path) -> str:
+    """Hex sha256 of a file."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def checkpoint_path(name: str) -> Path:
+    """Path of the file of registry entry ``name``."""
+    if name not in REGISTRY:
+        raise ValueError(f"unknown checkpoint {name!r}; available: {sorted(REGISTRY)}")
+    return HERE / REGISTRY[name]["file"]
+
+
+def _build(entry: dict[str, Any]) -> torch.nn.Module:
+    module_name, _, builder = entry["model"].rpartition(".")
+    return getattr(importlib.import_module(module_name), builder)(**entry.get("kwargs", {}))
+
+
+def load_checkpoint(name: str) -> tuple[torch.nn.Module, dict[str, Any]]:
+    """The model of registry entry ``name`` with its weights (eval mode) and its metadata.
+
+    Lecture: using a trained CNN (shipped weights, the preprocessing they expect).
+
+    Returns
+    -------
+    model : nn.Module in eval mode, float32, on the CPU
+    meta : dict
+        What the task needs besides the weights (normalisation statistics as ndarrays,
+        tuned thresholds, class names), plus the registry entry under ``"entry"``.
+
+    Raises
+    ------
+    ValueError
+        Unknown name, missing file, or a sha256 that differs from the registry (a corrupted
+        or replaced file: reinstall the package).
+    """
+    path = checkpoint_path(name)
+    entry = REGISTRY[name]
+    if not path.exists():
+        raise ValueError(f"checkpoint file {path.name} is missing: reinstall course_lib")
+    digest = sha256_of(path)
+    if digest != entry["sha256"]:
+        raise ValueError(
+            f"checkpoint {path.name} has sha256 {digest[:12]}..., expected "
+            f"{entry['sha256'][:12]}...: the file is corrupted or was replaced; "
+            "reinstall course_lib"
+        )
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    model = _build(entry)
+    model.load_state_dict(
+        {k: v.float() if v.is_floating_point() else v for k, v in state["model"].items()}
+    )
+    model.eval()
+    meta = {
+        k: (v.float().numpy() if isinstance(v, torch.Tensor) else v)
+        for k, v in state.get("meta", {}).items()
+    }
+    meta["entry"] = dict(entry)
+    return model, meta
+
+
+def save_checkpoint(
+    model: torch.nn.Module, meta: dict[str, Any], path: str | Path, half: bool = True
+) -> str:
+    """Write ``{"model": state_dict, "meta": meta}`` (float16 weights if ``half``); return sha256.
+
+    ``meta`` values may be ndarrays (stored as tensors), numbers, strings or lists of them.
+    """
+    import numpy as np
+
+    def weight(v: torch.Tensor) -> torch.Tensor:
+        v = v.detach().cpu()
+        return v.half() if half and v.is_floating_point() else v
+
+    def value(v):  # metadata (normalisation statistics) stays float32
+        return (
+            torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32))
+            if isinstance(v, np.ndarray)
+            else v
+        )
+
+    state = {
+        "model": {k: weight(v) for k, v in model.state_dict().items()},
+        "meta": {k: value(v) for k, v in meta.items()},
+    }
+    path = Path(path)
+    torch.save(state, path)
+    return sha256_of(path)

@@ -1,0 +1,49 @@
+"""Helpers shared by the event- and frame-level tasks: input checks and threshold tuning.
+
+Lecture: using trained CNNs on new audio (validate, resample, then run the model).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+
+from .. import audio
+
+__all__ = ["prepare_audio", "tune_threshold"]
+
+
+def prepare_audio(y, sr, target_sr: int, min_samples: int, what: str) -> np.ndarray:
+    """Validated mono float32 audio at ``target_sr`` (resampled when ``sr`` differs).
+
+    Raises ``ValueError`` naming the problem and its fix: stereo or batched input, integer
+    samples, NaN/inf, empty input, an implausible ``sr``, or a clip shorter than
+    ``min_samples`` samples at ``target_sr`` (too short for ``what``).
+    """
+    y = audio._check_audio(y)
+    sr = audio._check_sr(sr)
+    if isinstance(y, torch.Tensor):
+        y = y.detach().cpu().numpy()
+    y = np.asarray(y, dtype=np.float32)
+    if sr != target_sr:
+        y = audio.resample(y, sr, target_sr)
+    if len(y) < min_samples:
+        raise ValueError(
+            f"audio of {len(y) / target_sr:.3f} s is too short for {what}: need at least "
+            f"{min_samples / target_sr:.3f} s ({min_samples} samples at {target_sr} Hz)"
+        )
+    return y
+
+
+def tune_threshold(
+    score: Callable[[float], float], candidates: Sequence[float]
+) -> tuple[float, float]:
+    """The candidate threshold with the highest ``score(threshold)`` (on validation data).
+
+    Returns ``(threshold, best_score)``.
+    """
+    results = [(float(score(t)), float(t)) for t in candidates]
+    best_score, best = max(results)
+    return best, best_score
