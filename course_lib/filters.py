@@ -10,7 +10,44 @@ import numpy as np
 
 from . import ops
 
-__all__ = ["KERNELS", "get_kernel", "parse_kernel", "apply_filter"]
+__all__ = ["KERNELS", "harmonic_kernel", "get_kernel", "parse_kernel", "apply_filter"]
+
+
+def harmonic_kernel(n_harmonics: int = 3, bins_per_octave: int = 12) -> np.ndarray:
+    """A frequency-only kernel that adds up a note's first harmonics on a log-frequency axis.
+
+    Lecture: filters on spectrograms (a harmonic-pattern detector). On a CQT with
+    ``bins_per_octave`` bins, harmonic ``h`` of a note lies ``bins_per_octave * log2(h)`` bins
+    above its fundamental (12 bins for 2 f0, 19 for 3 f0 at 12 bins/octave), whatever the
+    note: one kernel finds every pitch, which is translation invariance along pitch. The
+    kernel is centred so that :func:`apply_filter` puts the response on the fundamental's bin.
+
+    Returns
+    -------
+    ndarray (2 * offset + 1, 1)
+        ``offset`` is the highest harmonic's distance in bins; weights ``1 / n_harmonics``.
+
+    Examples
+    --------
+    >>> K = harmonic_kernel(3, 12)
+    >>> K.shape, np.flatnonzero(K[:, 0]) - 19
+    ((39, 1), array([ 0, 12, 19]))
+    """
+    if isinstance(n_harmonics, bool) or not isinstance(n_harmonics, (int, np.integer)):
+        raise ValueError(f"n_harmonics must be an int, got {n_harmonics!r}")
+    if isinstance(bins_per_octave, bool) or not isinstance(bins_per_octave, (int, np.integer)):
+        raise ValueError(f"bins_per_octave must be an int, got {bins_per_octave!r}")
+    if n_harmonics < 1 or bins_per_octave < 1:
+        raise ValueError(
+            f"n_harmonics and bins_per_octave must be positive, got {n_harmonics} and "
+            f"{bins_per_octave}"
+        )
+    offsets = np.round(bins_per_octave * np.log2(np.arange(1, n_harmonics + 1))).astype(int)
+    top = int(offsets[-1])
+    K = np.zeros((2 * top + 1, 1))
+    K[top + offsets, 0] = 1.0 / n_harmonics
+    return K
+
 
 KERNELS: dict[str, np.ndarray] = {
     "identity": np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], dtype=float),
@@ -23,6 +60,7 @@ KERNELS: dict[str, np.ndarray] = {
     / 6,
     "percussive (vertical line)": np.array([[-1, 2, -1]] * 3, dtype=float) / 6,
     "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=float),
+    "harmonic (CQT 12 bins/octave: f0, 2f0, 3f0)": harmonic_kernel(3, 12),
 }  # kernels are written (frequency, time): row 0 is the lowest band, as plotted
 
 

@@ -59,3 +59,15 @@ def test_parse_kernel_reads_rows_and_explains_mistakes():
         filters.parse_kernel(" ; ")
     with pytest.raises(ValueError, match="non-finite"):
         filters.parse_kernel("1 nan 1")
+
+
+def test_harmonic_kernel_offsets_and_errors():
+    K = filters.harmonic_kernel(4, 24)  # quarter tones: 2 f0 = 24 bins, 3 f0 = 38, 4 f0 = 48
+    assert K.shape == (97, 1)
+    np.testing.assert_array_equal(np.flatnonzero(K[:, 0]) - 48, [0, 24, 38, 48])
+    assert K.sum() == pytest.approx(1.0)
+    np.testing.assert_array_equal(filters.harmonic_kernel(1), [[1.0]])
+    with pytest.raises(ValueError, match="must be positive"):
+        filters.harmonic_kernel(0)
+    with pytest.raises(ValueError, match="bins_per_octave must be an int"):
+        filters.harmonic_kernel(3, 12.5)

@@ -210,3 +210,24 @@ def test_filter_playground_named_and_custom_kernels():
         FilterPlayground(np.zeros(5))
     with pytest.raises(ValueError, match="unknown kernel"):
         FilterPlayground(S, kernel="gabor")
+
+
+def test_filter_playground_sources_and_the_harmonic_kernel():
+    # a "CQT" with one note: f0 at bin 20, harmonics 12 and 19 bins above
+    C = np.zeros((60, 12))
+    C[[20, 32, 39], 2:10] = [[1.0], [0.5], [0.3]]
+    M = np.random.default_rng(0).random((16, 12))
+    w = FilterPlayground(
+        {"mel": M, "cqt": C}, sonify={"mel": lambda Y: np.ones(4)}, kernel="identity"
+    )
+    assert w.audio_clip is not None
+    np.testing.assert_allclose(w.state[1], M)
+    w.controls["source"].value = "cqt"
+    w.controls["kernel"].value = "harmonic (CQT 12 bins/octave: f0, 2f0, 3f0)"
+    K, Y = w.state
+    assert w.audio_clip is None  # nothing to hear for the CQT
+    assert np.argmax(Y[:, 5]) == 20  # the response peaks on the fundamental
+    assert Y[20, 5] == pytest.approx((1.0 + 0.5 + 0.3) / 3)
+    np.testing.assert_allclose(_shown(w.axes[1]), C)
+    np.testing.assert_allclose(_shown(w.axes[2]), Y)
+    assert "non-zero weights" in w.info.value

@@ -380,26 +380,51 @@ class WeightSharingDemo(Explorer):
 class FilterPlayground(Explorer):
     """Choose or edit a small kernel, see its feature map on a spectrogram and hear it.
 
-    Lecture: filters on spectrograms (onset-like, harmonic, smoothing). ``sonify`` is an
-    optional function ``feature_map -> audio`` supplied by the notebook (e.g. mel inversion
-    with :func:`course_lib.audio.mel_to_audio`); its output is played under the figure.
-    Controls: ``kernel`` (a name of :data:`course_lib.filters.KERNELS`), ``rectify`` (ReLU)
-    and ``custom`` (rows separated by ``;``, first row = lowest band; overrides ``kernel``).
-    ``state`` is ``(K, Y)``: the kernel and the feature map.
+    Lecture: filters on spectrograms (onset-like, harmonic, smoothing).
+
+    Parameters
+    ----------
+    S : ndarray (n_bins, n_frames) or dict of name -> ndarray
+        The spectrogram(s) to filter; with several, a ``source`` dropdown picks one (e.g. a
+        mel spectrogram for the onset filters, a CQT for the harmonic kernel).
+    kernel : str
+        Initial kernel, a name of :data:`course_lib.filters.KERNELS`.
+    sonify : callable or dict of name -> callable, optional
+        ``feature_map -> audio`` for the source(s) that can be heard (e.g. mel inversion with
+        :func:`course_lib.audio.mel_to_audio`); the audio is played under the figure.
+    sr : int
+        Sample rate of the sonified audio.
+
+    Controls: ``source``, ``kernel``, ``rectify`` (ReLU) and ``custom`` (rows separated by
+    ``;``, first row = lowest band; overrides ``kernel``). ``state`` is ``(K, Y)``: the kernel
+    and the feature map; ``audio_clip`` the last sonification (or ``None``).
     """
 
     def __init__(
-        self, S: np.ndarray, kernel: str = "onset (time difference)", sonify=None, sr: int = 22050
+        self, S, kernel: str = "onset (time difference)", sonify=None, sr: int = 22050
     ) -> None:
         import ipywidgets as W
 
-        self.S = np.asarray(S, dtype=float)
-        if self.S.ndim != 2:
-            raise ValueError(f"S must be 2-D (n_bins, n_frames), got shape {self.S.shape}")
+        sources = S if isinstance(S, dict) else {"spectrogram": S}
+        if not sources:
+            raise ValueError("S must be a 2-D spectrogram or a non-empty dict of them")
+        self.sources = {name: np.asarray(X, dtype=float) for name, X in sources.items()}
+        for name, X in self.sources.items():
+            if X.ndim != 2:
+                raise ValueError(
+                    f"S must be 2-D (n_bins, n_frames), got shape {X.shape} for {name!r}"
+                )
         filters.get_kernel(kernel)  # validates the name
-        self.sonify, self.sr = sonify, sr
+        if sonify is None or callable(sonify):
+            self.sonify = {name: sonify for name in self.sources}
+        else:
+            self.sonify = {name: sonify.get(name) for name in self.sources}
+        self.sr = sr
         self.audio_clip: np.ndarray | None = None
         controls = {
+            "source": W.Dropdown(
+                options=list(self.sources), value=next(iter(self.sources)), description="input"
+            ),
             "kernel": W.Dropdown(
                 options=sorted(filters.KERNELS), value=kernel, description="kernel"
             ),
@@ -415,9 +440,14 @@ class FilterPlayground(Explorer):
         super().__init__(controls, figsize=(10, 3.5), ncols=3, width_ratios=(1, 3, 3))
         self.widget.children = (*self.widget.children, self.audio)
 
-    def compute(self, kernel, rectify, custom):
+    @property
+    def S(self) -> np.ndarray:
+        """The spectrogram currently filtered (n_bins, n_frames)."""
+        return self.sources[self.controls["source"].value]
+
+    def compute(self, source, kernel, rectify, custom):
         K = filters.parse_kernel(custom) if custom.strip() else filters.get_kernel(kernel)
-        return K, filters.apply_filter(self.S, K, rectify=rectify)
+        return K, filters.apply_filter(self.sources[source], K, rectify=rectify)
 
     def draw(self) -> None:
         K, Y = self.state
@@ -425,7 +455,7 @@ class FilterPlayground(Explorer):
         image = self._image(
             "kernel", self.axes[0], K, lower=True, cmap="coolwarm", vmin=-bound, vmax=bound
         )
-        small = K if K.size <= 49 else None
+        small = K if max(K.shape) <= 7 else None
         self._values_text("kernel values", self.axes[0], small, "{:.2g}", image)
         _clean(self.axes[0], f"kernel {K.shape[0]}x{K.shape[1]}")
         self._image("input", self.axes[1], self.S, lower=True, cmap="magma")
@@ -433,20 +463,24 @@ class FilterPlayground(Explorer):
         for ax, title in [(self.axes[1], "input spectrogram"), (self.axes[2], "feature map")]:
             ax.set_aspect("auto")
             ax.set_title(title)
-        self.info.value = "kernel (rows = frequency, low first): " + " | ".join(
-            " ".join(f"{v:.2g}" for v in row) for row in K
+        nonzero = ", ".join(
+            f"({i}, {j}): {K[i, j]:.2g}" for i, j in zip(*np.nonzero(K)) if max(K.shape) > 7
+        )
+        self.info.value = "kernel (rows = frequency, low first): " + (
+            f"non-zero weights {nonzero}"
+            if nonzero
+            else " | ".join(" ".join(f"{v:.2g}" for v in row) for row in K)
         )
         self.audio_clip = None
-        if self.sonify is not None:
-            self.audio_clip = np.asarray(self.sonify(np.maximum(Y, 0)), dtype=np.float32)
+        sonify = self.sonify[self.controls["source"].value]
+        if sonify is not None:
+            self.audio_clip = np.asarray(sonify(np.maximum(Y, 0)), dtype=np.float32)
 
     def _show(self) -> None:
         super()._show()
-        if self.audio_clip is None:
-            return
         from IPython.display import Audio, clear_output, display
 
         with self.audio:
             clear_output(wait=True)
-            if np.abs(self.audio_clip).max() > 0:
+            if self.audio_clip is not None and np.abs(self.audio_clip).max() > 0:
                 display(Audio(self.audio_clip, rate=self.sr))
