@@ -20,6 +20,7 @@ works without a CDN.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -33,6 +34,7 @@ BOOK = Path(__file__).resolve().parent
 ROOT = BOOK.parent
 VENDOR_DIR = BOOK / "_vendor"
 STAMP = VENDOR_DIR / "versions.json"
+CACHE_DIR = BOOK / "_build" / ".jupyter_cache"  # myst-nb's default place for the cache
 
 # npm package -> (exact version, files or folders to keep, relative to the package folder).
 VENDOR: dict[str, tuple[str, list[str]]] = {
@@ -115,6 +117,31 @@ def build_env() -> dict[str, str]:
     return env
 
 
+def library_fingerprint() -> str:
+    """sha256 over course_lib's source files: the notebooks' outputs depend on them too."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "course_lib").rglob("*.py")):
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def drop_stale_cache() -> None:
+    """Forget executed notebooks when course_lib changed since they ran.
+
+    jupyter-cache keys a notebook by its code cells only; a change in the library the cells
+    call would otherwise leave pages showing the old outputs.
+    """
+    stamp = CACHE_DIR.parent / "course_lib.sha256"
+    fingerprint = library_fingerprint()
+    if stamp.is_file() and stamp.read_text().strip() == fingerprint:
+        return
+    if CACHE_DIR.exists():
+        print("[book] course_lib changed since the notebooks last ran: executing them again")
+        shutil.rmtree(CACHE_DIR)
+    CACHE_DIR.mkdir(parents=True)
+    stamp.write_text(fingerprint + "\n")
+
+
 def pre_execute(notebooks: list[Path], timeout: int) -> None:
     """Run the notebooks that are not cached yet, in parallel (one process per CPU core).
 
@@ -125,7 +152,7 @@ def pre_execute(notebooks: list[Path], timeout: int) -> None:
     from jupyter_cache import get_cache
     from jupyter_cache.executors import load_executor
 
-    cache = get_cache(str(BOOK / "_build" / ".jupyter_cache"))
+    cache = get_cache(str(CACHE_DIR))
     uris = []
     for path in notebooks:
         uris.append(str(cache.add_nb_to_project(str(path)).uri))
@@ -156,6 +183,7 @@ def build(extra: list[str]) -> int:
     import yaml
 
     timeout = yaml.safe_load((BOOK / "_config.yml").read_text())["execute"]["timeout"]
+    drop_stale_cache()
     pre_execute(sorted((BOOK / "lectures").glob("[0-9][0-9]_*.ipynb")), timeout=timeout)
     # API pages are generated from the docstrings on every build: drop those of removed modules.
     shutil.rmtree(BOOK / "_autosummary", ignore_errors=True)
