@@ -3,7 +3,7 @@
 Lecture: classification-based MIR tasks (semantic level: genre, tags; event and frame level:
 onsets, instruments, pitch, multiple F0). A *task* bundles what a training run needs — data
 loaders, a model, a loss, metrics and the number of epochs — for the ``"smoke"`` (CPU,
-seconds) or ``"full"`` (GPU) configuration, so that
+seconds) or ``"full"`` (GPU) configuration, so that::
 
     python -m course_lib train tagging --config smoke
     python -m course_lib train tagging --config full --resume
@@ -12,7 +12,7 @@ train it with :class:`course_lib.train.Trainer`.
 
 Adding a task
 -------------
-Create ``course_lib/tasks/<name>.py`` that defines
+Create ``course_lib/tasks/<name>.py`` that defines::
 
     def build_task(config: str, *, root=None, seed: int = 0, **options) -> TaskSetup: ...
 
