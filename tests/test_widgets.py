@@ -231,3 +231,14 @@ def test_filter_playground_sources_and_the_harmonic_kernel():
     np.testing.assert_allclose(_shown(w.axes[1]), C)
     np.testing.assert_allclose(_shown(w.axes[2]), Y)
     assert "non-zero weights" in w.info.value
+
+
+def test_widget_figures_are_not_left_to_pyplot():
+    """A later plt.show() in the notebook must not draw the widget's figure a second time."""
+    import matplotlib.pyplot as plt
+
+    before = set(plt.get_fignums())
+    w = PoolingExplorer()
+    assert set(plt.get_fignums()) == before
+    w.controls["mode"].value = "avg"  # still drawable after release
+    assert w.fig.axes[1].images[0].get_array().shape == (2, 2)

@@ -44,7 +44,7 @@ class Explorer:
         import matplotlib.pyplot as plt
 
         self.controls = controls
-        with plt.ioff():
+        with plt.ioff():  # created through pyplot so the notebook's backend is set up ...
             self.fig, axes = plt.subplots(
                 1,
                 ncols,
@@ -52,6 +52,7 @@ class Explorer:
                 squeeze=False,
                 gridspec_kw=None if width_ratios is None else {"width_ratios": width_ratios},
             )
+        plt.close(self.fig)  # ... then released: a later plt.show() does not draw it again
         self.axes = list(axes[0])
         self.output = W.Output()
         self.info = W.HTML()
