@@ -34,6 +34,7 @@ _SUBMODULES = (
     "explain",
     "filters",
     "grading",
+    "images",
     "invariance",
     "layers",
     "locality",
