@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import tempfile
 import time
 from pathlib import Path
 
@@ -73,6 +74,7 @@ def _train(task: str, args) -> tuple:
         "seconds_data": round(t_data, 1),
         "seconds_train": round(t_train, 1),
         "history": history,
+        "best_epoch": trainer.epoch,
         "machine": f"{platform.machine()}, {torch.get_num_threads()} threads, CPU only",
         "init": Path(args.init).name if args.init else None,
     }
@@ -116,7 +118,7 @@ def run_pitch(args) -> None:
 
     setup, model, record = _train("pitch", args)
     manifest = load_dataset("pitch", args.size, root=args.root, seed=args.seed)
-    threshold, valid_oa = pitch.fit_voicing_threshold(model, manifest, "valid")
+    threshold, valid_oa = pitch.fit_voicing_threshold(model, manifest, "valid", args.test_clips)
     limit = args.test_clips
     ours = pitch.evaluate_estimator(
         lambda y, sr: pitch.estimate_pitch(y, sr, threshold, model), manifest, limit=limit
@@ -212,6 +214,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--test-clips", type=int, default=None)
     parser.add_argument("--init", default=None, help="checkpoint file to start from")
+    parser.add_argument(
+        "--run-dir",
+        default=str(Path(tempfile.gettempdir()) / "course_mir_runs"),
+        help="where the Trainer keeps last.pt/best.pt",
+    )
     parser.add_argument("--set", action="append", default=[], help="extra build_task key=value")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

@@ -216,12 +216,15 @@ def evaluate_estimator(estimate, manifest, split: str = "test", limit=None) -> d
     return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
 
 
-def fit_voicing_threshold(model, manifest, split: str = "valid") -> tuple[float, float]:
-    """Voicing threshold maximising the overall accuracy on ``split``."""
+def fit_voicing_threshold(
+    model, manifest, split: str = "valid", limit: int | None = None
+) -> tuple[float, float]:
+    """Voicing threshold maximising the overall accuracy on (the first ``limit`` clips of)
+    ``split``."""
     from ..data.datasets import read_label_csv
 
     clips = []
-    for item in manifest.split(split):
+    for item in manifest.split(split)[:limit]:
         y, sr = audio.load(manifest.audio_path(item))
         act = pitch_activation(y, sr, model)
         clips.append((act.max(1), cents_to_hz(decode_cents(act)), item))
