@@ -50,6 +50,7 @@ def _train(task: str, args) -> tuple:
         setup.model.load_state_dict(
             {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
         )
+    run_dir = Path(args.run_dir) / f"{task}-{int(time.time())}"
     trainer = Trainer(
         setup.model,
         setup.loss_fn,
@@ -60,10 +61,13 @@ def _train(task: str, args) -> tuple:
         metrics_fn=setup.metrics_fn,
         monitor=setup.monitor,
         mode=setup.mode,
+        checkpoint_dir=run_dir,
     )
     t0 = time.time()
     history = trainer.fit(setup.train_loader, setup.valid_loader, num_epochs=setup.num_epochs)
     t_train = time.time() - t0
+    trainer.load_checkpoint(run_dir / "best.pt")  # the epoch with the best validation score
+    print(f"[train_mir] best epoch {trainer.epoch} ({run_dir})", flush=True)
     record = {
         "task": task,
         "size": args.size,
@@ -147,7 +151,8 @@ def run_multif0(args) -> None:
     valid = setup.valid_loader.dataset
     features = [F.float().numpy() for F in valid.features]
     threshold, valid_acc = multif0.fit_threshold(model, features, valid.notes)
-    manifest = load_dataset("multif0", args.size, root=args.root, seed=args.seed)
+    # test clips: the test split of a rendering with a seed not used for training
+    manifest = load_dataset("multif0", args.size, root=args.root, seed=args.seed + 100)
     limit = args.test_clips
     ours = multif0.evaluate_estimator(
         lambda y, sr: multif0.estimate_multi_f0(y, sr, threshold, model), manifest, limit=limit

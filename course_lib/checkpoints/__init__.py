@@ -58,6 +58,95 @@ REGISTRY: dict[str, dict[str, Any]] = {
         "headline": "F 0.997 (±25 ms; librosa 0.671)",
         "reference": "F 0.903 (±25 ms, Schlüter & Böck 2014)",
     },
+    "crepe_tiny": {
+        "file": "crepe_tiny-6529f975.pt",
+        "sha256": "6529f975b52b9d0c36314e61d1823f2010827dbb5e77d3416db8628f8be97a4d",
+        "model": "course_lib.models.pitch.crepe",
+        "kwargs": {"capacity": "tiny"},
+        "preprocessing": (
+            "course_lib.tasks.pitch.pitch_frames: mono, 16 kHz, 1024-sample frames centred "
+            "every 160 samples (10 ms), each normalised to zero mean and unit variance; "
+            "decoding: weighted mean of the cents within 4 bins of the argmax; frames whose "
+            "confidence (max salience) is below the stored threshold are unvoiced"
+        ),
+        "trained_on": (
+            "rendered pitch dataset (full size, seed 0), first 300 training clips, every 10th "
+            "frame (9,000 frames per epoch), white noise at 10-40 dB SNR, 4 epochs, batch 32, "
+            "on a 2-core CPU (18 min); voicing threshold tuned on 60 validation clips"
+        ),
+        "test_metrics": {
+            "clips": 60,
+            "rpa": 0.839,
+            "rca": 0.873,
+            "voicing_recall": 0.900,
+            "voicing_false_alarm": 0.039,
+            "overall_accuracy": 0.875,
+            "torchcrepe_tiny_rpa": 0.938,
+            "pyin_rpa": 0.973,
+        },
+        "level": "frame",
+        "task": "pitch estimation",
+        "headline": "RPA 0.839 (torchcrepe-tiny 0.938, pyin 0.973)",
+        "reference": "RPA 0.967 (CREPE full, MDB-stem-synth)",
+    },
+    "salience_small": {
+        "file": "salience_small-956d3e82.pt",
+        "sha256": "956d3e82f4e1f9eb3b878a620b90e681aa467683e47523ea13274293c7d74382",
+        "model": "course_lib.models.salience.deep_salience",
+        "kwargs": {"size": "small"},
+        "preprocessing": (
+            "course_lib.tasks.multif0.multif0_features: mono, 22,050 Hz, harmonic CQT "
+            "(harmonics 0.5, 1, 2, 3, 4, 5 of 32.7 Hz; 60 bins per octave, 6 octaves, hop 256) "
+            "in dB scaled from [-80, 0] to [0, 1]; decoding: local maxima over frequency above "
+            "the stored threshold"
+        ),
+        "trained_on": (
+            "rendered multif0 dataset (Bach chorales), the 96 training clips of four smoke-size "
+            "renderings (seeds 0-3), six random 50-frame patches per clip and epoch, 6 epochs "
+            "on a 1-thread CPU (10 min); threshold tuned on 4 validation clips"
+        ),
+        "test_metrics": {
+            "clips": 16,
+            "accuracy": 0.575,
+            "precision": 0.707,
+            "recall": 0.787,
+            "basic_pitch_accuracy": 0.757,
+        },
+        "level": "frame",
+        "task": "multiple F0 estimation",
+        "headline": "accuracy 0.575 (Basic Pitch 0.757)",
+        "reference": "accuracy 0.557 (Bittner et al. 2017, Bach10)",
+    },
+    "activity_cnn": {
+        "file": "activity_cnn-53115132.pt",
+        "sha256": "53115132b95582ff61c525333747d7d7eda03b6c8946baf26c15f9c7cafd8c21",
+        "model": "course_lib.models.instrument.ActivityCNN",
+        "kwargs": {},
+        "preprocessing": (
+            "course_lib.tasks.activity.activity_features: mono, 22,050 Hz, 80-band log-mel "
+            "(log(1 + 10 |mel|), n_fft 1024, hop 220 = 10 ms), standardised per band with the "
+            "stored mean/std; frames with probability >= the stored threshold are active"
+        ),
+        "trained_on": (
+            "rendered activity dataset (full size, seed 0): 600 training clips plus 600 clips "
+            "re-rendered with other accompaniment programs (render_varied_clips; never the "
+            "test split's electric pianos), spectral augmentation, random 2-s chunks, "
+            "12 epochs on a 1-thread CPU (5 min); threshold tuned on 200 validation clips"
+        ),
+        "test_metrics": {
+            "clips": 200,
+            "accuracy": 0.847,
+            "precision": 0.809,
+            "recall": 0.982,
+            "f1": 0.883,
+            "energy_baseline_accuracy": 0.869,
+            "energy_baseline_f1": 0.881,
+        },
+        "level": "event",
+        "task": "singing voice detection",
+        "headline": "frame F1 0.883 (band-energy baseline 0.881)",
+        "reference": "no published figure on this rendered stand-in",
+    },
 }
 
 

@@ -12,7 +12,7 @@ import torch
 
 from .. import audio
 
-__all__ = ["prepare_audio", "tune_threshold"]
+__all__ = ["prepare_audio", "tune_threshold", "augment_spectrogram"]
 
 
 def prepare_audio(y, sr, target_sr: int, min_samples: int, what: str) -> np.ndarray:
@@ -47,3 +47,29 @@ def tune_threshold(
     results = [(float(score(t)), float(t)) for t in candidates]
     best_score, best = max(results)
     return best, best_score
+
+
+def augment_spectrogram(
+    F: torch.Tensor,
+    rng: np.random.Generator,
+    tilt: float = 0.5,
+    gain: float = 0.5,
+    n_masks: int = 2,
+    max_mask: int = 8,
+) -> torch.Tensor:
+    """Timbre augmentation of a (standardised) log spectrogram ``(..., n_bins, n_frames)``.
+
+    Lecture: generalising to unheard instruments. A random spectral tilt (a linear ramp over
+    the bins, like a tone control), a random offset (gain) and ``n_masks`` frequency masks of
+    up to ``max_mask`` bins (SpecAugment, Park et al. 2019) keep a CNN from memorising the
+    exact spectrum of the few SoundFont presets it trains on.
+    """
+    F = F.clone()
+    n_bins = F.shape[-2]
+    ramp = torch.linspace(-1.0, 1.0, n_bins)[:, None]
+    F += float(rng.uniform(-tilt, tilt)) * ramp + float(rng.uniform(-gain, gain))
+    for _ in range(n_masks):
+        width = int(rng.integers(0, max_mask + 1))
+        start = int(rng.integers(0, max(1, n_bins - width)))
+        F[..., start : start + width, :] = F.mean()
+    return F

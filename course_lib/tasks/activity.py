@@ -18,7 +18,7 @@ from torch.utils.data import Dataset
 from .. import audio
 from ..models.instrument import ActivityCNN
 from . import TaskSetup
-from ._common import prepare_audio, tune_threshold
+from ._common import augment_spectrogram, prepare_audio, tune_threshold
 
 __all__ = [
     "SR",
@@ -33,6 +33,8 @@ __all__ = [
     "evaluate_detector",
     "fit_threshold",
     "build_task",
+    "render_varied_clips",
+    "VARIED_ACCOMPANIMENT",
 ]
 
 SR = 22050
@@ -55,9 +57,14 @@ def _labels_at(manifest, item, n_frames: int) -> np.ndarray:
 
 
 class ActivityClips(Dataset):
-    """Standardised log-mel chunks ``(1, 80, chunk)`` with frame labels ``(chunk,)``."""
+    """Standardised log-mel chunks ``(1, 80, chunk)`` with frame labels ``(chunk,)``.
 
-    def __init__(self, features, labels, chunk: int = 200, mean=None, std=None, random=True):
+    ``augment`` applies :func:`augment_spectrogram` to each training chunk.
+    """
+
+    def __init__(
+        self, features, labels, chunk=200, mean=None, std=None, random=True, augment=False
+    ):
         if len(features) != len(labels) or not features:
             raise ValueError("need one label array per feature array, and at least one clip")
         if mean is None or std is None:
@@ -66,7 +73,7 @@ class ActivityClips(Dataset):
         self.mean, self.std = mean.astype(np.float32), std.astype(np.float32)
         self.features = [torch.from_numpy((F - self.mean) / self.std) for F in features]
         self.labels = [torch.from_numpy(a) for a in labels]
-        self.chunk, self.random = chunk, random
+        self.chunk, self.random, self.augment = chunk, random, augment
         self.rng = np.random.default_rng(0)
 
     def __len__(self) -> int:
@@ -76,7 +83,10 @@ class ActivityClips(Dataset):
         F, a = self.features[i], self.labels[i]
         n = F.shape[1]
         start = int(self.rng.integers(0, n - self.chunk + 1)) if self.random else 0
-        return F[None, :, start : start + self.chunk], a[start : start + self.chunk]
+        x = F[None, :, start : start + self.chunk]
+        if self.augment:
+            x = augment_spectrogram(x, self.rng, tilt=1.0, gain=1.0, max_mask=10)
+        return x, a[start : start + self.chunk]
 
 
 def _load_split(manifest, split, limit=None):
@@ -86,6 +96,40 @@ def _load_split(manifest, split, limit=None):
         F = activity_features(y, sr)
         feats.append(F)
         labels.append(_labels_at(manifest, item, F.shape[1]))
+    return feats, labels
+
+
+#: Accompaniment programs for :func:`render_varied_clips`: pianos, harpsichord, clavinet,
+#: organs, guitars, harp, strings -- never the test split's electric pianos (4, 5).
+VARIED_ACCOMPANIMENT = (0, 1, 2, 6, 7, 16, 19, 24, 25, 46, 48)
+
+
+def render_varied_clips(n_clips: int, seed: int = 0, programs=VARIED_ACCOMPANIMENT):
+    """Extra training clips: ``activity`` training clips re-rendered with the accompaniment
+    played by a random program of ``programs`` (the dataset's training split always uses a
+    piano). Returns ``(features, labels)`` lists like the dataset loader.
+
+    Lecture: generalising to unheard accompaniments (more timbres in training).
+    """
+    from ..data.datasets import sample_at
+    from ..data.generate import DATASETS, activity_from_notes, hash_name
+    from ..data.render import render_notes
+
+    spec = DATASETS["activity"]
+    rng_program = np.random.default_rng(seed + 1)
+    feats, labels = [], []
+    for i in range(n_clips):
+        rng = np.random.default_rng([seed + 7, hash_name("activity"), hash_name("train"), i])
+        notes, bends, duration, extra = spec.make(rng, "train", i)
+        lead = extra["_lead"]
+        program = int(rng_program.choice(programs))
+        lead_ids = {id(n) for n in lead}
+        notes = [n if id(n) in lead_ids else n._replace(program=program) for n in notes]
+        y = render_notes(notes, sr=spec.sr, duration=duration, pitch_bends=bends)
+        F = activity_features(y, spec.sr)
+        t, a = activity_from_notes(lead, duration)
+        feats.append(F)
+        labels.append(sample_at(t, a, np.arange(F.shape[1]) * HOP / SR).astype(np.float32))
     return feats, labels
 
 
@@ -185,11 +229,16 @@ def build_task(
     lr: float = 1e-3,
     max_clips: int | None = None,
     num_epochs: int | None = None,
+    augment: bool = True,
+    varied_clips: int = 0,
 ) -> TaskSetup:
     """Frame-wise lead-activity detection on the rendered ``activity`` dataset.
 
     ``smoke``: 24 training clips, 8 epochs of random 2-s chunks (CPU, seconds). ``full``
-    (GPU): all 2,000 clips, 40 epochs.
+    (GPU): all 2,000 clips, 40 epochs. ``augment`` (default on) varies the timbre of the
+    training chunks: the test split's accompaniment is an instrument never heard in training.
+    ``varied_clips`` adds that many training clips re-rendered with other accompaniment
+    programs (:func:`render_varied_clips`).
     """
     from ..data import load_dataset
     from ..data.datasets import make_loader
@@ -199,7 +248,11 @@ def build_task(
         raise ValueError(f"config must be one of {sorted(settings)}, got {config!r}")
     size, epochs, batch = settings[config]
     manifest = load_dataset("activity", size=size, root=root, seed=seed)
-    train = ActivityClips(*_load_split(manifest, "train", max_clips))
+    feats, labels = _load_split(manifest, "train", max_clips)
+    if varied_clips:
+        f, lab = render_varied_clips(int(varied_clips), seed)
+        feats, labels = feats + f, labels + lab
+    train = ActivityClips(feats, labels, augment=augment)
     valid = ActivityClips(
         *_load_split(manifest, "valid", max_clips), mean=train.mean, std=train.std, random=False
     )

@@ -21,7 +21,7 @@ from torch.utils.data import Dataset
 from .. import audio, metrics
 from ..models.instrument import InstrumentCNN
 from . import TaskSetup
-from ._common import prepare_audio
+from ._common import augment_spectrogram, prepare_audio
 
 __all__ = [
     "SR",
@@ -35,6 +35,9 @@ __all__ = [
     "predict_instrument",
     "evaluate_classifier",
     "build_task",
+    "GM_FAMILIES",
+    "family_programs",
+    "render_family_clips",
 ]
 
 SR = 22050
@@ -60,12 +63,22 @@ def instrument_features(y: np.ndarray, sr: int = SR) -> np.ndarray:
 class MelExcerpts(Dataset):
     """Random (training) or first (evaluation) 1-s excerpts of log-mel clips with a class.
 
-    ``excerpts_per_clip`` random excerpts of each clip make one epoch.
+    ``excerpts_per_clip`` random excerpts of each clip make one epoch; ``augment`` applies
+    :func:`augment_spectrogram` (random tilt, gain and frequency masks) to each excerpt.
     """
 
-    def __init__(self, features, labels, excerpts_per_clip: int = 4, random: bool = True, seed=0):
+    def __init__(
+        self,
+        features,
+        labels,
+        excerpts_per_clip: int = 4,
+        random: bool = True,
+        seed: int = 0,
+        augment: bool = False,
+    ):
         if len(features) != len(labels) or not features:
             raise ValueError("need one label per feature array, and at least one clip")
+        self.augment = augment
         self.features = [torch.from_numpy(F) for F in features]
         self.labels = torch.as_tensor(labels)
         self.per_clip = excerpts_per_clip if random else 1
@@ -79,7 +92,61 @@ class MelExcerpts(Dataset):
         k = i // self.per_clip
         F = self.features[k]
         start = int(self.rng.integers(0, F.shape[1] - EXCERPT + 1)) if self.random else 0
-        return F[None, :, start : start + EXCERPT], self.labels[k]
+        x = F[None, :, start : start + EXCERPT]
+        if self.augment:
+            x = augment_spectrogram(x, self.rng, tilt=1.0, gain=1.0, max_mask=16)
+        return x, self.labels[k]
+
+
+#: General MIDI program ranges of the eight families (``strings`` spans solo strings and
+#: ensembles, ``flute`` the "pipe" family).
+GM_FAMILIES = {
+    "piano": range(0, 8),
+    "organ": range(16, 24),
+    "guitar": range(24, 32),
+    "bass": range(32, 40),
+    "strings": range(40, 56),
+    "brass": range(56, 64),
+    "reed": range(64, 72),
+    "flute": range(72, 80),
+}
+
+
+def family_programs(exclude_near_test: bool = True) -> dict[str, list[int]]:
+    """Programs of each family usable for extra training clips: never a test program of the
+    ``instruments`` dataset nor (``exclude_near_test``) its General MIDI neighbours."""
+    from ..data.generate import INSTRUMENT_FAMILIES
+
+    out = {}
+    for family, programs in GM_FAMILIES.items():
+        test = INSTRUMENT_FAMILIES[family][2]
+        banned = {test - 1, test, test + 1} if exclude_near_test else {test}
+        out[family] = [p for p in programs if p not in banned]
+    return out
+
+
+def render_family_clips(n_clips: int, seed: int = 0):
+    """Extra training clips: melodies of the ``instruments`` dataset played by other programs
+    of the same General MIDI family (:func:`family_programs`). Returns ``(features, labels)``.
+
+    Lecture: generalising to unheard instruments (more timbres per class in training).
+    """
+    from ..data.generate import DATASETS, hash_name
+    from ..data.render import render_notes
+
+    spec = DATASETS["instruments"]
+    choices = family_programs()
+    pick = np.random.default_rng(seed + 1)
+    feats, labels = [], []
+    for i in range(n_clips):
+        rng = np.random.default_rng([seed + 7, hash_name("instruments"), hash_name("train"), i])
+        notes, bends, duration, extra = spec.make(rng, "train", i)
+        program = int(pick.choice(choices[extra["instrument"]]))
+        notes = [n._replace(program=program) for n in notes]
+        y = render_notes(notes, sr=spec.sr, duration=duration, pitch_bends=bends)
+        feats.append(instrument_features(y, spec.sr))
+        labels.append(CLASSES.index(extra["instrument"]))
+    return feats, labels
 
 
 def _load_split(manifest, split, limit=None):
@@ -151,6 +218,9 @@ def build_task(
     dense: int | None = None,
     max_clips: int | None = None,
     num_epochs: int | None = None,
+    augment: bool = True,
+    train_splits: tuple[str, ...] = ("train",),
+    family_clips: int = 0,
 ) -> TaskSetup:
     """Instrument-family classification on the rendered ``instruments`` dataset.
 
@@ -170,7 +240,14 @@ def build_task(
         raise ValueError(f"config must be one of {sorted(settings)}, got {config!r}")
     s = settings[config]
     manifest = load_dataset("instruments", size=s["size"], root=root, seed=seed)
-    train = MelExcerpts(*_load_split(manifest, "train", max_clips), seed=seed)
+    feats, labels = [], []
+    for split in train_splits:
+        f, lab = _load_split(manifest, split, max_clips)
+        feats, labels = feats + f, labels + lab
+    if family_clips:
+        f, lab = render_family_clips(int(family_clips), seed)
+        feats, labels = feats + f, labels + lab
+    train = MelExcerpts(feats, labels, seed=seed, augment=augment)
     valid = MelExcerpts(*_load_split(manifest, "valid", max_clips), random=False)
     w = int(width or s["width"])
 

@@ -271,13 +271,17 @@ def build_task(
     max_clips: int | None = None,
     num_epochs: int | None = None,
     patches_per_clip: int = 4,
+    data_size: str | None = None,
+    n_seeds: int = 1,
 ) -> TaskSetup:
     """Deep-salience training on the rendered ``multif0`` dataset (Bach chorales).
 
     ``smoke``: the ``tiny`` widths on 8 training clips, 2 epochs (CPU; the HCQT takes most of
     the time). ``full`` (GPU): the paper's widths on all 2,000 clips, 50 epochs.
     ``size`` (model widths: ``full``/``small``/``tiny``), ``max_clips`` and ``num_epochs``
-    override.
+    override; ``data_size`` picks the dataset size and ``n_seeds`` pools the training clips of
+    that many renderings (seeds ``seed``, ``seed + 1``, ...: other chorale excerpts, same
+    instruments), a cheap way to more data than the smoke size without rendering the full one.
     """
     from ..data import load_dataset
     from ..data.datasets import make_loader
@@ -290,9 +294,14 @@ def build_task(
         raise ValueError(f"config must be one of {sorted(settings)}, got {config!r}")
     s = settings[config]
     widths = WIDTHS[size or s["size"]]
-    manifest = load_dataset("multif0", size=s["data"], root=root, seed=seed)
+    data = data_size or s["data"]
+    manifest = load_dataset("multif0", size=data, root=root, seed=seed)
     limit = max_clips or s["clips"]
-    feats, targets, _ = clip_features(manifest, "train", limit)
+    feats, targets = [], []
+    for k in range(int(n_seeds)):
+        m = manifest if k == 0 else load_dataset("multif0", size=data, root=root, seed=seed + k)
+        f, t, _ = clip_features(m, "train", limit)
+        feats, targets = feats + f, targets + t
     train = SaliencePatches(feats, targets, patches_per_clip=patches_per_clip, seed=seed)
     v_feats, v_targets, v_notes = clip_features(manifest, "valid", max(2, (limit or 200) // 5))
     valid = SaliencePatches(v_feats, v_targets, patches_per_clip=1, seed=seed + 1)
@@ -315,6 +324,6 @@ def build_task(
             "hop": HOP,
             "widths": widths,
             "train_clips": len(feats),
-            "dataset": f"multif0/{s['data']}",
+            "dataset": f"multif0/{data} x {n_seeds} seeds",
         },
     )

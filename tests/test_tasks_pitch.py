@@ -1,0 +1,111 @@
+"""Pitch task: CREPE frames and targets, melody metrics, the shipped CREPE-tiny checkpoint."""
+
+import numpy as np
+import pytest
+
+from course_lib import checkpoints
+from course_lib.data import load_dataset, render_notes
+from course_lib.data.render import Note
+from course_lib.models.pitch import CREPE, bin_cents, decode_cents, hz_to_cents
+from course_lib.tasks.pitch import (
+    HOP,
+    SR,
+    PitchFrames,
+    estimate_pitch,
+    evaluate_estimator,
+    melody_scores,
+    pitch_frames,
+    pitch_target,
+)
+
+# Measured on 100 clips of the full test split (programs never heard in training); on 6
+# freshly rendered smoke test clips the checkpoint must keep most frames within 50 cents.
+MIN_RPA = 0.75
+MIN_RCA = 0.78
+
+
+def test_frames_are_centred_and_normalised():
+    y = np.sin(2 * np.pi * 440 * np.arange(SR) / SR).astype(np.float32)
+    frames = pitch_frames(y, SR)
+    assert frames.shape == (1 + SR // HOP, 1024)
+    np.testing.assert_allclose(frames.mean(1), 0, atol=1e-4)
+    np.testing.assert_allclose(frames[5:-5].std(1), 1, atol=1e-3)
+    # frame 10 is centred on sample 1600: its middle sample is y[1600]
+    scale = y[1600 - 512 : 1600 + 512]
+    expected = (scale - scale.mean()) / scale.std(ddof=1)
+    np.testing.assert_allclose(frames[10], expected, atol=1e-4)
+
+
+def test_targets_peak_at_the_true_pitch_and_vanish_when_unvoiced():
+    t = pitch_target([440.0, 0.0])
+    assert t.shape == (2, 360) and t[1].max() == 0
+    peak = int(t[0].argmax())
+    assert abs(bin_cents()[peak] - hz_to_cents(440.0)) <= 10
+    # decoding the target gives the pitch back within a cent
+    assert decode_cents(t[:1])[0] == pytest.approx(hz_to_cents(440.0), abs=1.0)
+
+
+def test_melody_scores_by_hand():
+    times = np.arange(10) * 0.01
+    ref = np.array([0, 0, 440, 440, 440, 440, 220, 220, 0, 0], float)
+    est = np.array([0, 300, 440, 445, 880, 0, 220, 220, 0, 0], float)
+    s = melody_scores(times, ref, times, est)
+    # voiced ref frames 2..7: correct pitch at 2, 3 (20 cents off), 6, 7 -> RPA 4/6;
+    # 880 vs 440 counts for chroma -> RCA 5/6; frame 5 missed -> voicing recall 5/6
+    assert s["rpa"] == pytest.approx(4 / 6)
+    assert s["rca"] == pytest.approx(5 / 6)
+    assert s["voicing_recall"] == pytest.approx(5 / 6)
+    assert s["voicing_false_alarm"] == pytest.approx(1 / 4)
+
+
+@pytest.fixture(scope="module")
+def held_out(tmp_path_factory):
+    return load_dataset("pitch", "smoke", root=tmp_path_factory.mktemp("data"), seed=11)
+
+
+def test_training_frames_carry_their_labels(held_out):
+    ds = PitchFrames(held_out, "train", frame_step=5, limit=2)
+    x, target = ds[3]
+    assert x.shape == (1024,) and target.shape == (360,)
+    voiced = ds.f0 > 0
+    assert voiced.any() and (~voiced).any()
+    assert float(ds[int(np.flatnonzero(~voiced)[0])][1].max()) == 0.0
+
+
+def test_shipped_checkpoint_on_a_held_out_rendered_split(held_out):
+    scores = evaluate_estimator(estimate_pitch, held_out, "test", limit=6)
+    assert scores["rpa"] >= MIN_RPA, scores
+    assert scores["rca"] >= MIN_RCA, scores
+
+
+def test_estimate_pitch_on_a_rendered_note_at_another_rate():
+    y = render_notes([Note(69, 0.1, 0.9, 100, 73)], sr=44100, duration=1.0)  # A4 on a flute
+    times, f0, confidence = estimate_pitch(y, 44100)
+    assert times.shape == f0.shape == confidence.shape == (1 + 16000 // HOP,)
+    np.testing.assert_allclose(times[:3], [0.0, 0.01, 0.02])
+    steady = f0[30:70]
+    assert np.mean(np.abs(1200 * np.log2(np.maximum(steady, 1) / 440.0)) < 50) > 0.8
+    assert confidence[30:70].mean() > confidence[-5:].mean()  # silence after the note
+
+
+@pytest.mark.parametrize(
+    ("y", "sr", "message"),
+    [
+        (np.zeros((2, 16000), np.float32), SR, "to_mono"),
+        (np.full(16000, np.inf, np.float32), SR, "infinite"),
+        (np.zeros(300, np.float32), SR, "too short"),
+        (np.zeros(16000, np.float32), 100_000_000, "plausible sample rate"),
+        (np.zeros(16000, np.int32), SR, "floating-point"),
+    ],
+)
+def test_estimate_pitch_rejects_bad_input(y, sr, message):
+    with pytest.raises(ValueError, match=message):
+        estimate_pitch(y, sr)
+
+
+def test_checkpoint_entry():
+    model, meta = checkpoints.load_checkpoint("crepe_tiny")
+    assert isinstance(model, CREPE) and model.capacity == "tiny"
+    assert 0 < meta["threshold"] < 1
+    assert meta["entry"]["test_metrics"]["rpa"] >= MIN_RPA
+    assert checkpoints.checkpoint_path("crepe_tiny").stat().st_size < 2_000_000
