@@ -58,11 +58,32 @@ def test_cached_build_is_reused_and_corruption_is_detected(smoke, tmp_path):
 
 
 def test_splits_use_different_programs(smoke):
-    for name in ("instruments", "onsets", "pitch"):
+    for name in ("instruments", "instrument_notes", "onsets", "pitch"):
         programs = {
             s: {it.labels["program"] for it in smoke[name].split(s)} for s in ("train", "test")
         }
         assert programs["train"].isdisjoint(programs["test"]), name
+
+
+def _band_energy_onsets(y, sr, hop=64):
+    """A simple detector: peaks of the summed rise in log energy of 32 mel bands (2.9 ms hop)."""
+    S = audio.melspectrogram(y, sr, n_fft=512, hop_length=hop, n_mels=32)
+    rise = np.maximum(np.diff(np.log1p(1000 * S), axis=1), 0).sum(axis=0)
+    peaks = librosa.util.peak_pick(
+        rise / rise.max(), pre_max=3, post_max=3, pre_avg=20, post_avg=5, delta=0.05, wait=8
+    )
+    return (peaks + 1) * hop / sr  # the rise between frames p and p + 1 is at frame p + 1
+
+
+def test_onset_labels_are_found_within_10_ms_by_an_energy_detector(smoke):
+    scores, offsets = [], []
+    for item in smoke["onsets"].split("test")[:8]:
+        y, sr = audio.load(smoke["onsets"].audio_path(item))
+        ref, est = np.array(item.labels["onsets"]), _band_energy_onsets(y, sr)
+        scores.append(mir_eval.onset.f_measure(ref, est, window=0.010)[0])
+        offsets += [est[j] - ref[i] for i, j in mir_eval.util.match_events(ref, est, 0.010)]
+    assert np.mean(scores) > 0.9  # measured: 0.99 on the smoke test split
+    assert abs(np.median(offsets)) < 0.005
 
 
 def test_onset_labels_match_an_onset_detector(smoke):
@@ -220,3 +241,78 @@ def test_load_dataset_builds_on_demand_and_errors(tmp_path):
         Manifest.load(tmp_path / "broken")
     with pytest.raises(ValueError, match="split must be"):
         m.split("training")
+
+
+def test_single_notes_have_the_labelled_pitch_and_family(smoke):
+    manifest = smoke["instrument_notes"]
+    assert {it.labels["instrument"] for it in manifest.items} == set(generate.INSTRUMENT_FAMILIES)
+    errors = []
+    for item in manifest.split("test"):
+        assert item.duration == 1.0 and item.labels["notes"][0][2] == item.labels["pitch"]
+        if item.labels["instrument"] not in ("flute", "reed", "brass", "strings"):
+            continue  # sustained, harmonic sounds only: a clear f0 to estimate
+        y, sr = audio.load(manifest.audio_path(item))
+        f0, voiced, _ = librosa.pyin(y[: sr // 2], fmin=60, fmax=2000, sr=sr, frame_length=2048)
+        est = np.nanmedian(f0[voiced])
+        errors.append(1200 * np.log2(est / generate.midi_to_hz(item.labels["pitch"])))
+    assert len(errors) >= 6 and np.max(np.abs(errors)) < 50  # cents
+
+
+def test_labels_are_deterministic_and_missing_label_files_fail_verification(smoke, tmp_path):
+    again = generate.build("activity", tmp_path / "act", "smoke")
+    for a, b in zip(again.items, smoke["activity"].items):
+        text = again.label_path(a, "activity").read_text()
+        assert text == smoke["activity"].label_path(b, "activity").read_text()
+    again.label_path(again.items[3], "activity").unlink()
+    assert again.verify() == [again.items[3].id]
+
+
+def test_frame_targets_align_labels_to_the_hop(smoke):
+    from course_lib.data.datasets import frame_target, n_frames_for
+
+    sr, hop = 22050, 441  # 20 ms frames
+    onsets = smoke["onsets"]
+    item = onsets.split("train")[0]
+    first = item.labels["onsets"][0]
+    start = int(round((first - 0.1) * sr))  # a chunk starting 100 ms before the first onset
+    y = frame_target("onsets", hop)(onsets, item, start, sr)
+    assert y.shape == (n_frames_for(sr, hop),) == (51,) and y.dtype == torch.float32
+    assert y[5] == 1 and y[:5].sum() == 0  # 100 ms later = 5 frames later
+    expected = [o for o in item.labels["onsets"] if start / sr - 0.01 <= o < start / sr + 1.01]
+    assert y.sum() == len({round((o - start / sr) * sr / hop) for o in expected})
+
+    pitch = smoke["pitch"]
+    item = pitch.split("test")[0]
+    t, f0 = read_label_csv(pitch.label_path(item, "f0"))
+    target = frame_target("f0", 160)  # 10 ms at 16 kHz: the label's own grid
+    np.testing.assert_allclose(target(pitch, item, 1600, 16000).numpy(), f0[10:111], rtol=1e-6)
+
+    act = smoke["activity"]
+    item = act.split("valid")[0]
+    a = frame_target("activity", 441)(act, item, 0, 5 * sr).numpy()
+    assert set(np.unique(a)) <= {0.0, 1.0} and 0 < a.mean() < 1
+
+    mf0 = smoke["multif0"]
+    item = mf0.split("train")[1]
+    roll = frame_target("notes", 512)(mf0, item, 512 * 10, 512 * 99)
+    full = pianoroll_target(item.labels["notes"], 120, 22050, 512)
+    assert roll.shape == (88, 100)
+    np.testing.assert_array_equal(roll.numpy(), full[:, 10:110])
+
+    with pytest.raises(ValueError, match="key must be one of"):
+        frame_target("chords", 512)
+    with pytest.raises(ValueError, match="hop_length"):
+        frame_target("f0", 0)
+
+
+def test_frame_targets_feed_a_chunked_dataset(smoke):
+    from course_lib.data.datasets import frame_target
+
+    ds = ClipDataset(smoke["pitch"], "train", frame_target("f0", 160), chunk_seconds=1.0)
+    torch.manual_seed(1)
+    y, f0 = ds[2]
+    assert y.shape == (16000,) and f0.shape == (101,)
+    S = audio.melspectrogram(y, 16000, n_fft=1024, hop_length=160, n_mels=64)
+    assert S.shape[-1] == f0.shape[0]  # one target per spectrogram frame
+    voiced = f0[f0 > 0]
+    assert len(voiced) > 20 and 150 < voiced.min() and voiced.max() < 1400

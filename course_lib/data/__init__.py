@@ -1,23 +1,49 @@
 """Data for the course: offline rendered MIR datasets, manifests and PyTorch datasets.
 
 Lecture: classification-based MIR tasks need labelled music. Nothing is downloaded: the
-course renders its own labelled audio from notes with a General MIDI SoundFont.
+course renders its own labelled audio from notes with a General MIDI SoundFont (the
+TimGM6mb SoundFont inside ``pretty_midi``), so every label is exact.
 
 Datasets (``python -m course_lib.data build --size smoke`` writes them under
 ``data/smoke/<name>``; ``load_dataset`` builds on demand):
 
-==============  =====  =====================================================================
-name            sr     labels
-==============  =====  =====================================================================
-instruments     22050  ``instrument`` (8 families), ``program``
-tagging         22050  ``genre`` (5 styles), ``tags`` (multi-label), ``tempo``
-onsets          22050  ``onsets`` (seconds)
-activity        22050  ``activity`` (CSV of ``time_s,active``: a lead voice over chords)
-pitch           16000  ``f0`` (CSV of ``time_s,f0_hz``; vibrato and glides)
-multif0         22050  ``notes`` (``[onset_s, offset_s, midi]``; Bach chorale excerpts)
-==============  =====  =====================================================================
+================  =====  ==================================================================
+name              sr     labels (``item.labels``)
+================  =====  ==================================================================
+instruments       22050  ``instrument`` (8 families), ``program``; 2 s phrases
+instrument_notes  22050  ``instrument``, ``program``, ``pitch``, ``velocity``, ``notes``;
+                         1 s single notes (NSynth-like)
+tagging           22050  ``genre`` (5 styles), ``tags`` (multi-label, ``generate.TAGS``),
+                         ``tempo`` (BPM); 4 s
+onsets            22050  ``onsets`` (sorted seconds), ``program``; 4 s, with drums
+activity          22050  ``activity`` (CSV ``time_s,active`` every 10 ms: a lead voice over
+                         chords), ``lead_program``; 5 s
+pitch             16000  ``f0`` (CSV ``time_s,f0_hz`` every 10 ms, 0 = unvoiced; vibrato and
+                         glides), ``program``; 3 s
+multif0           22050  ``notes`` (rows ``[onset_s, offset_s, midi]``; Bach chorale
+                         excerpts, 4 voices), ``chorale``, ``program``; 6 s
+================  =====  ==================================================================
 
-Train, validation and test splits use different General MIDI programs.
+Train, validation and test splits use different General MIDI programs (and, for
+``multif0``, different chorales). Sizes: ``"smoke"`` (24/8/16 clips per dataset, all of them
+in about 15 s on a CPU) and ``"full"`` (2000/200/400 clips, for GPU training).
+
+Example::
+
+    from course_lib import audio
+    from course_lib.data import load_dataset
+    from course_lib.data.datasets import ClipDataset, frame_target, make_loader
+
+    manifest = load_dataset("onsets", size="smoke")      # renders it first if missing
+    item = manifest.split("train")[0]                     # an Item: id, path, labels, ...
+    y, sr = audio.load(manifest.audio_path(item))
+    train = ClipDataset(manifest, "train", frame_target("onsets", hop_length=441),
+                        chunk_seconds=2.0)
+    loader = make_loader(train, batch_size=16, shuffle=True)
+
+Label files (``f0``, ``activity``) are read with ``datasets.read_label_csv`` through
+``manifest.label_path(item, "f0")``. The same :class:`Manifest` format describes the real
+corpora of :mod:`course_lib.data.real`.
 """
 
 import os

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_download(args)
     if args.command == "list":
         for name, spec in DATASETS.items():
-            print(f"{name:12s} {spec.sr:>6d} Hz  {spec.description}")
+            print(f"{name:16s} {spec.sr:>6d} Hz  {spec.description}")
         return 0
     total = time.perf_counter()
     for name in args.only or list(DATASETS):
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         manifest = build(name, Path(args.root) / args.size / name, args.size, args.seed, args.force)
         splits = ", ".join(f"{s} {len(manifest.split(s))}" for s in ("train", "valid", "test"))
         print(
-            f"{name:12s} {len(manifest):5d} clips ({splits}) in "
+            f"{name:16s} {len(manifest):5d} clips ({splits}) in "
             f"{time.perf_counter() - start:5.1f} s -> {manifest.root}"
         )
     print(f"done in {time.perf_counter() - total:.1f} s")

@@ -26,6 +26,8 @@ __all__ = [
     "multilabel_target",
     "onset_target",
     "pianoroll_target",
+    "frame_target",
+    "n_frames_for",
     "read_label_csv",
     "sample_at",
     "make_loader",
@@ -79,15 +81,78 @@ def pianoroll_target(
     hop_length: int,
     lowest: int = 21,
     n_pitches: int = 88,
+    start: float = 0.0,
 ) -> np.ndarray:
-    """Frame-wise multi-pitch target ``(n_pitches, n_frames)`` from ``[onset, offset, pitch]``."""
+    """Frame-wise multi-pitch target ``(n_pitches, n_frames)`` from ``[onset, offset, pitch]``.
+
+    Frame ``t`` is at ``start + t * hop_length / sr`` seconds; row ``k`` is MIDI pitch
+    ``lowest + k`` (default: the 88 piano keys).
+    """
     roll = np.zeros((n_pitches, n_frames), dtype=np.float32)
-    times = np.arange(n_frames) * hop_length / sr
+    times = start + np.arange(n_frames) * hop_length / sr
     for onset, offset, pitch in notes:
         k = int(pitch) - lowest
         if 0 <= k < n_pitches:
             roll[k, (times >= onset) & (times < offset)] = 1.0
     return roll
+
+
+def n_frames_for(n_samples: int, hop_length: int) -> int:
+    """Frames of a centred STFT/mel of ``n_samples``: ``1 + n_samples // hop_length``."""
+    return 1 + int(n_samples) // int(hop_length)
+
+
+FRAME_KEYS = ("onsets", "f0", "activity", "notes")
+
+
+def frame_target(key: str, hop_length: int, widen: int = 0, lowest: int = 21, n_pitches: int = 88):
+    """Target function for :class:`ClipDataset`: a frame-level label aligned to the hop.
+
+    Lecture: event- and frame-level MIR tasks — one target per spectrogram frame. The frames
+    are those of ``course_lib.audio.melspectrogram(y, sr, hop_length=hop_length)`` on the
+    (chunk of) audio returned with it: ``1 + n_samples // hop_length`` frames, frame ``t``
+    centred at ``(start + t * hop_length) / sr`` seconds of the clip.
+
+    Parameters
+    ----------
+    key : {"onsets", "f0", "activity", "notes"}
+        ``"onsets"``: 1.0 at the frame nearest each onset (``widen`` frames on each side),
+        shape ``(n_frames,)``; ``"f0"``: Hz (0 = unvoiced), ``(n_frames,)``; ``"activity"``:
+        0/1, ``(n_frames,)``; ``"notes"``: piano roll ``(n_pitches, n_frames)`` from
+        ``lowest``.
+    hop_length : int
+        Samples between frames, at the manifest's sample rate.
+
+    Returns
+    -------
+    callable ``(manifest, item, start_sample, n_samples) -> Tensor`` (float32)
+    """
+    if key not in FRAME_KEYS:
+        raise ValueError(f"key must be one of {FRAME_KEYS}, got {key!r}")
+    if isinstance(hop_length, bool) or not isinstance(hop_length, (int, np.integer)):
+        raise ValueError(f"hop_length must be an int number of samples, got {hop_length!r}")
+    if hop_length < 1:
+        raise ValueError(f"hop_length must be positive, got {hop_length}")
+    curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # label files read once
+
+    def target(manifest: Manifest, item: Item, start: int, n: int) -> torch.Tensor:
+        sr, n_frames = manifest.sr, n_frames_for(n, hop_length)
+        t0 = start / sr
+        if key == "onsets":
+            y = onset_target(item.labels["onsets"], n_frames, sr, hop_length, t0, widen)
+        elif key == "notes":
+            y = pianoroll_target(
+                item.labels["notes"], n_frames, sr, hop_length, lowest, n_pitches, t0
+            )
+        else:
+            path = str(manifest.label_path(item, key))
+            if path not in curves:
+                curves[path] = read_label_csv(path)
+            times, values = curves[path]
+            y = sample_at(times, values, t0 + np.arange(n_frames) * hop_length / sr)
+        return torch.from_numpy(np.asarray(y, dtype=np.float32))
+
+    return target
 
 
 def read_label_csv(path) -> tuple[np.ndarray, np.ndarray]:

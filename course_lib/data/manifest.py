@@ -20,9 +20,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Item", "Manifest", "sha256_file", "SPLITS"]
+__all__ = ["Item", "Manifest", "sha256_file", "SPLITS", "LABEL_FILE_KEYS"]
 
 SPLITS = ("train", "valid", "test")
+LABEL_FILE_KEYS = ("f0", "activity")  # labels stored as a relative path to a CSV
 
 
 def sha256_file(path: str | Path, chunk_size: int = 1 << 20) -> str:
@@ -129,12 +130,21 @@ class Manifest:
         """Check every audio file against its sha256; return the ids that are missing or differ.
 
         Items without a recorded checksum (``sha256 == ""``, e.g. real corpora indexed in
-        place) are only checked for existence.
+        place) are only checked for existence; so are label files (``"f0"``, ``"activity"``).
         """
         bad = []
         for item in self.items:
             path = self.audio_path(item)
-            if not path.exists() or (item.sha256 and sha256_file(path) != item.sha256):
+            labels_ok = all(
+                (self.root / item.labels[key]).exists()
+                for key in LABEL_FILE_KEYS
+                if isinstance(item.labels.get(key), str)
+            )
+            if (
+                not path.exists()
+                or not labels_ok
+                or (item.sha256 and sha256_file(path) != item.sha256)
+            ):
                 bad.append(item.id)
         return bad
 

@@ -1,0 +1,54 @@
+"""Multiple F0: excerpts of Bach chorales (music21 corpus), four voices on one program.
+
+Lecture: frame-level MIR — multi-F0 estimation (cf. Bach10 in Bittner et al. 2017). The
+chorales themselves are split three ways (by index in the corpus), and each split plays them
+with its own programs (organs, strings, choir, reeds, pianos).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..render import Note
+
+__all__ = ["SR", "DESCRIPTION", "CHORALE_PROGRAMS", "make"]
+
+SR = 22050
+DESCRIPTION = "frame-level pitch sets of Bach chorale excerpts"
+
+CHORALE_PROGRAMS = {"train": (19, 48, 52, 0), "valid": (20,), "test": (49, 61, 71, 4)}
+
+
+def make(rng, split, i):
+    """Clip ``i``: 6 s; labels ``program``, ``chorale`` and ``_notes`` (rows of the notes)."""
+    from music21 import corpus
+
+    chorales = corpus.getComposer("bach")
+    # chorales are assigned to splits by index, so the music differs across splits too
+    offset = {"train": 0, "valid": 1, "test": 2}[split]
+    candidates = [p for k, p in enumerate(sorted(chorales)) if k % 3 == offset]
+    path = candidates[int(rng.integers(0, len(candidates)))]
+    score = corpus.parse(path)
+    program = int(CHORALE_PROGRAMS[split][i % len(CHORALE_PROGRAMS[split])])
+    tempo = float(rng.uniform(70, 100))
+    sec_per_quarter = 60 / tempo
+    duration = 6.0
+    start_q = float(rng.integers(0, 8))
+    notes = []
+    for part in score.parts[:4]:
+        for n in part.flatten().getElementsByClass(["Note", "Chord"]):
+            for p in n.pitches:
+                onset = (float(n.offset) - start_q) * sec_per_quarter
+                offset = onset + float(n.quarterLength) * sec_per_quarter * 0.97
+                if 0 <= onset < duration - 0.2:
+                    notes.append(
+                        Note(
+                            int(p.midi),
+                            round(onset, 4),
+                            round(min(offset, duration - 0.05), 4),
+                            80,
+                            program,
+                        )
+                    )
+    labels = {"program": program, "chorale": Path(str(path)).stem, "_notes": True}
+    return notes, [], duration, labels
