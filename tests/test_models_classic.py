@@ -274,3 +274,18 @@ def test_resnet34_stages_are_the_slide():
 def test_models_reject_bad_input_with_a_clear_message(name, x, match):
     with pytest.raises(ValueError, match=match):
         SMALL[name]()(x)
+
+
+# ------------------------------------------------------------------------ ILSVRC results
+def test_ilsvrc_results_are_the_slides_numbers():
+    by_model = {r.model: r for r in models.ILSVRC_TOP5}
+    assert by_model["AlexNet"].top5_error == 15.3 and by_model["AlexNet"].year == 2012
+    assert by_model["ResNet"].layers == 152 and by_model["ResNet"].top5_error == 3.57
+    years = [r.year for r in models.ILSVRC_TOP5]
+    assert years == sorted(years)
+    # deeper and deeper, and better and better once CNNs took over
+    cnn = [r for r in models.ILSVRC_TOP5 if r.layers is not None]
+    assert [r.layers for r in cnn] == sorted(r.layers for r in cnn)
+    errors = [r.top5_error for r in models.ILSVRC_TOP5]
+    assert errors == sorted(errors, reverse=True)
+    assert min(errors) < models.HUMAN_TOP5_ERROR < by_model["GoogLeNet"].top5_error
