@@ -316,3 +316,27 @@ def test_frame_targets_feed_a_chunked_dataset(smoke):
     assert S.shape[-1] == f0.shape[0]  # one target per spectrogram frame
     voiced = f0[f0 > 0]
     assert len(voiced) > 20 and 150 < voiced.min() and voiced.max() < 1400
+
+
+def test_test_split_in_another_soundfont(tmp_path, monkeypatch):
+    from course_lib.data.render import available_soundfonts
+
+    monkeypatch.setitem(generate.COUNTS, "smoke", {"train": 2, "valid": 1, "test": 2})
+    plain = generate.build("pitch", tmp_path / "plain", "smoke")
+    if "FluidR3" not in available_soundfonts():
+        with pytest.raises(ValueError, match="fluid-soundfont-gm"):
+            load_dataset("pitch", root=tmp_path, test_soundfont="FluidR3")
+        return
+    other = load_dataset("pitch", root=tmp_path, test_soundfont="FluidR3")
+    assert other.root == tmp_path / "smoke" / "pitch-test-FluidR3"
+    assert other.meta["soundfonts"] == {"train": "TimGM6mb", "valid": "TimGM6mb", "test": "FluidR3"}
+    for split, same in (("train", True), ("valid", True), ("test", False)):
+        for a, b in zip(plain.split(split), other.split(split)):
+            assert (a.sha256 == b.sha256) is same, split
+            assert a.labels == b.labels  # same music and labels, other sounds
+    assert "soundfonts" not in plain.meta  # the default build's manifest is unchanged
+    stamp = other.audio_path(other.items[0]).stat().st_mtime_ns
+    load_dataset("pitch", root=tmp_path, test_soundfont="FluidR3")
+    assert other.audio_path(other.items[0]).stat().st_mtime_ns == stamp  # cached
+    with pytest.raises(ValueError, match="unknown soundfont"):
+        generate.build("pitch", tmp_path / "x", "smoke", test_soundfont="Steinway")

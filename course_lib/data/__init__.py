@@ -82,7 +82,11 @@ def default_root() -> Path:
 
 
 def load_dataset(
-    name: str, size: str = "smoke", root: str | Path | None = None, seed: int = 0
+    name: str,
+    size: str = "smoke",
+    root: str | Path | None = None,
+    seed: int = 0,
+    test_soundfont: str | None = None,
 ) -> Manifest:
     """The manifest of a rendered dataset, rendering it first if it is missing or stale.
 
@@ -94,9 +98,12 @@ def load_dataset(
     root : folder holding ``<size>/<name>`` (default: :func:`default_root`)
     seed : int
         Seed 0 lives in ``<root>/<size>/<name>``; other seeds in ``<name>-seed<seed>``.
+    test_soundfont : str, optional
+        Render the test split with another SoundFont (e.g. ``"FluidR3"`` where Debian's
+        ``fluid-soundfont-gm`` is installed); such a build lives in ``<name>-test-<font>``.
     """
-    from .generate import build
+    from .generate import build, folder_name
 
     root = default_root() if root is None else Path(root)
-    folder = name if seed == 0 else f"{name}-seed{seed}"  # other seeds never overwrite seed 0
-    return build(name, root / size / folder, size, seed)
+    folder = folder_name(name, seed, test_soundfont)  # never overwrites the default build
+    return build(name, root / size / folder, size, seed, test_soundfont=test_soundfont)

@@ -1,4 +1,7 @@
-"""Command line: ``python -m course_lib.data build --size smoke|full [--root data]``."""
+"""Command line: ``python -m course_lib.data build --size smoke|full [--root data] [--only NAME]``.
+
+Also ``list`` (the datasets) and ``download`` (real corpora, see ``course_lib.data.download``).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from .generate import DATASETS, SIZES, build
+from .generate import DATASETS, SIZES, build, folder_name
+from .render import available_soundfonts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--force", action="store_true", help="re-render even if cached")
+    b.add_argument(
+        "--test-soundfont",
+        choices=available_soundfonts(),
+        help="render the test split with this SoundFont (folder <name>-test-<font>)",
+    )
     sub.add_parser("list", help="list the datasets")
     from .download import add_download_parser, run_download
 
@@ -38,7 +47,15 @@ def main(argv: list[str] | None = None) -> int:
     total = time.perf_counter()
     for name in args.only or list(DATASETS):
         start = time.perf_counter()
-        manifest = build(name, Path(args.root) / args.size / name, args.size, args.seed, args.force)
+        folder = folder_name(name, args.seed, args.test_soundfont)
+        manifest = build(
+            name,
+            Path(args.root) / args.size / folder,
+            args.size,
+            args.seed,
+            args.force,
+            test_soundfont=args.test_soundfont,
+        )
         splits = ", ".join(f"{s} {len(manifest.split(s))}" for s in ("train", "valid", "test"))
         print(
             f"{name:16s} {len(manifest):5d} clips ({splits}) in "

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .manifest import Item, Manifest, sha256_file
-from .render import render_notes
+from .render import render_notes, soundfont_path
 from .rendered import (
     activity,
     instrument_notes,
@@ -44,6 +44,7 @@ __all__ = [
     "TAGS",
     "INSTRUMENT_FAMILIES",
     "build",
+    "folder_name",
     "hash_name",
     "midi_to_hz",
     "f0_from_notes",
@@ -109,7 +110,13 @@ DATASETS: dict[str, _Spec] = {
 
 
 def build(
-    name: str, root: str | Path, size: str = "smoke", seed: int = 0, force: bool = False
+    name: str,
+    root: str | Path,
+    size: str = "smoke",
+    seed: int = 0,
+    force: bool = False,
+    soundfont: str = "TimGM6mb",
+    test_soundfont: str | None = None,
 ) -> Manifest:
     """Render dataset ``name`` into ``root`` (skipped when an identical build verifies).
 
@@ -121,6 +128,12 @@ def build(
     seed : int
     force : bool
         Re-render even if a verified build with the same settings exists.
+    soundfont : {"TimGM6mb", "FluidR3"}
+        SoundFont of every split (see :func:`course_lib.data.render.available_soundfonts`).
+    test_soundfont : str, optional
+        Another SoundFont for the test split only: the test clips then differ from training
+        in program *and* in "recording setup" (a stricter test of generalisation). The
+        music and labels stay those of the default build.
     """
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {sorted(DATASETS)}")
@@ -128,6 +141,10 @@ def build(
         raise ValueError(f"size must be one of {SIZES}, got {size!r}")
     root = Path(root)
     spec = DATASETS[name]
+    fonts = {split: soundfont for split in COUNTS[size]}
+    fonts["test"] = test_soundfont or soundfont
+    for font in set(fonts.values()):
+        soundfont_path(font)  # a clear error now if it is missing, not after rendering
     meta = {
         "version": VERSION,
         "seed": seed,
@@ -135,10 +152,13 @@ def build(
         "counts": COUNTS[size],
         "description": spec.description,
     }
+    if set(fonts.values()) != {"TimGM6mb"}:  # recorded only when not the default
+        meta["soundfonts"] = fonts
     if not force and (root / Manifest.FILENAME).exists():
         try:
             old = Manifest.load(root)
-            same = all(old.meta.get(k) == v for k, v in meta.items() if k != "description")
+            keys = set(meta) | {"soundfonts"}
+            same = all(old.meta.get(k) == meta.get(k) for k in keys if k != "description")
             if same and not old.verify():
                 return old
         except (ValueError, FileNotFoundError):
@@ -150,7 +170,9 @@ def build(
             rng = np.random.default_rng([seed, hash_name(name), hash_name(split), i])
             notes, bends, duration, labels = spec.make(rng, split, i)
             clip_id = f"{name}-{split}-{i:04d}"
-            y = render_notes(notes, sr=spec.sr, duration=duration, pitch_bends=bends)
+            y = render_notes(
+                notes, sr=spec.sr, duration=duration, pitch_bends=bends, soundfont=fonts[split]
+            )
             lead = labels.pop("_lead", None)
             if lead is not None:
                 t, a = activity_from_notes(lead, duration)
@@ -166,6 +188,17 @@ def build(
     manifest = Manifest(name, root, items, spec.sr, meta)
     manifest.save()
     return manifest
+
+
+def folder_name(name: str, seed: int = 0, test_soundfont: str | None = None) -> str:
+    """Folder of a build under ``<root>/<size>/``: ``name``, ``name-seed3``, ``name-test-FluidR3``.
+
+    Builds with other settings get their own folders, so they never overwrite the default.
+    """
+    folder = name if seed == 0 else f"{name}-seed{seed}"
+    if test_soundfont not in (None, "TimGM6mb"):
+        folder += f"-test-{test_soundfont}"
+    return folder
 
 
 def hash_name(text: str) -> int:
