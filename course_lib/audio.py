@@ -19,6 +19,7 @@ import torch
 
 __all__ = [
     "load",
+    "check_audio",
     "resample",
     "to_mono",
     "stft",
@@ -73,6 +74,41 @@ def _check_audio(y: Any, name: str = "y", *, allow_batch: bool = False):
     return y
 
 
+def check_audio(
+    y,
+    sr: int,
+    expected_sr: int | None = None,
+    min_duration: float = 0.0,
+    name: str = "y",
+    allow_batch: bool = False,
+):
+    """Validate audio before it reaches a front end or a model; return it unchanged.
+
+    Lecture: audio as input to CNNs — a model only understands the input it was trained on.
+
+    Checks that ``y`` holds finite floating-point samples shaped ``(n_samples,)`` (or
+    ``(..., n_samples)`` with ``allow_batch``), that ``sr`` is a plausible rate equal to
+    ``expected_sr`` when given, and that the clip lasts at least ``min_duration`` seconds.
+    Every failure is a ``ValueError`` that says how to fix it, e.g. ``got sr=44100, the model
+    expects 16000: resample first``.
+    """
+    y = _check_audio(y, name, allow_batch=allow_batch)
+    sr = _check_sr(sr)
+    if expected_sr is not None and sr != _check_sr(expected_sr, "expected_sr"):
+        raise ValueError(
+            f"got sr={sr}, the model expects {expected_sr}: resample first "
+            f"(course_lib.audio.resample({name}, {sr}, {expected_sr}) or "
+            f"course_lib.audio.load(path, sr={expected_sr}))"
+        )
+    duration = y.shape[-1] / sr
+    if duration < min_duration:
+        raise ValueError(
+            f"{name} lasts {duration:.3f} s ({y.shape[-1]} samples at {sr} Hz), shorter than the "
+            f"{min_duration} s needed: use a longer clip or pad it with zeros (numpy.pad)"
+        )
+    return y
+
+
 def to_mono(y: np.ndarray) -> np.ndarray:
     """Average the channels of ``y`` shaped ``(n_samples, n_channels)`` (soundfile's layout)."""
     y = np.asarray(y)
@@ -121,7 +157,7 @@ def load(
 
     path = Path(path)
     if not path.exists():
-        raise ValueError(f"audio file not found: {path}")
+        raise ValueError(f"audio file not found: {path} (check the path and the working folder)")
     try:
         y, file_sr = sf.read(str(path), dtype="float32", always_2d=True)
     except (RuntimeError, sf.LibsndfileError) as err:

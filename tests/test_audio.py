@@ -156,6 +156,11 @@ def test_play_returns_an_audio_widget(example):
         (lambda: audio.chunk(np.zeros(5), 2), "2-D spectrogram"),
         (lambda: audio.load_example("song"), "unknown example"),
         (lambda: audio.power_to_db(-np.ones((2, 2))), "non-negative"),
+        (lambda: audio.check_audio(np.zeros(100), 44100, expected_sr=16000), "expects 16000"),
+        (lambda: audio.check_audio(np.zeros(100), 16000, min_duration=1.0), "shorter than"),
+        (lambda: audio.check_audio(np.zeros((2, 100)), 16000), "to_mono"),
+        (lambda: audio.check_audio(np.zeros(0), 16000), "empty"),
+        (lambda: audio.check_audio(np.array([0.0, np.inf]), 16000), "NaN or infinite"),
     ],
 )
 def test_bad_input_raises_clear_errors(call, match):
@@ -178,3 +183,10 @@ def test_load_reports_missing_unreadable_and_empty_files(tmp_path):
     sf.write(short, np.zeros(100, np.float32), 22050)
     with pytest.raises(ValueError, match="shorter than"):
         audio.load(short, min_duration=1.0)
+
+
+def test_check_audio_passes_good_input_through():
+    y = np.zeros(16000, np.float32)
+    assert audio.check_audio(y, 16000, expected_sr=16000, min_duration=1.0) is y
+    batch = torch.zeros(2, 3, 8000)
+    assert audio.check_audio(batch, 16000, allow_batch=True, min_duration=0.5) is batch
