@@ -36,7 +36,7 @@ class AlexNet(nn.Module):
     Shape
     -----
     input ``(N, in_channels, H, W)`` with H, W >= 63 (224 in the paper) -> ``(N, num_classes)``.
-    Adaptive average pooling to 6x6 lets any input size through.
+    Adaptive average pooling to 6x6 lets any larger input through.
     """
 
     min_size = 63  # smallest H, W that survives the stride-4 convolution and three poolings
