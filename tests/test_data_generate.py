@@ -340,3 +340,13 @@ def test_test_split_in_another_soundfont(tmp_path, monkeypatch):
     assert other.audio_path(other.items[0]).stat().st_mtime_ns == stamp  # cached
     with pytest.raises(ValueError, match="unknown soundfont"):
         generate.build("pitch", tmp_path / "x", "smoke", test_soundfont="Steinway")
+
+
+def test_parallel_build_writes_the_same_files(tmp_path, monkeypatch):
+    monkeypatch.setitem(generate.COUNTS, "smoke", {"train": 3, "valid": 1, "test": 2})
+    serial = generate.build("activity", tmp_path / "serial", "smoke")
+    parallel = generate.build("activity", tmp_path / "parallel", "smoke", jobs=2)
+    assert [i.sha256 for i in parallel.items] == [i.sha256 for i in serial.items]
+    assert [i.labels for i in parallel.items] == [i.labels for i in serial.items]
+    with pytest.raises(ValueError, match="jobs must be"):
+        generate.build("activity", tmp_path / "x", "smoke", jobs=0)

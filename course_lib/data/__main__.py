@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--force", action="store_true", help="re-render even if cached")
     b.add_argument(
+        "--jobs", type=int, default=1, help="worker processes (e.g. the core count for full)"
+    )
+    b.add_argument(
         "--test-soundfont",
         choices=available_soundfonts(),
         help="render the test split with this SoundFont (folder <name>-test-<font>)",
@@ -55,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
             args.seed,
             args.force,
             test_soundfont=args.test_soundfont,
+            jobs=args.jobs,
         )
         splits = ", ".join(f"{s} {len(manifest.split(s))}" for s in ("train", "valid", "test"))
         print(

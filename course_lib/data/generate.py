@@ -94,6 +94,29 @@ def _write_csv(
     return rel.as_posix()
 
 
+def _render_clip(clip: tuple) -> Item:
+    """Render and write clip ``i`` of ``split`` (its audio and label files); return its item."""
+    name, root, split, i, seed, soundfont = clip
+    spec = DATASETS[name]
+    # one independent, reproducible stream per clip
+    rng = np.random.default_rng([seed, hash_name(name), hash_name(split), i])
+    notes, bends, duration, labels = spec.make(rng, split, i)
+    clip_id = f"{name}-{split}-{i:04d}"
+    y = render_notes(notes, sr=spec.sr, duration=duration, pitch_bends=bends, soundfont=soundfont)
+    lead = labels.pop("_lead", None)
+    if lead is not None:
+        t, a = activity_from_notes(lead, duration)
+        labels["activity"] = _write_csv(
+            root, split, clip_id, "activity", t, a, "time_s,active", "%d"
+        )
+    if labels.pop("_f0", False):
+        t, f0 = f0_from_notes(notes, bends, duration)
+        labels["f0"] = _write_csv(root, split, clip_id, "f0", t, f0, "time_s,f0_hz", "%.3f")
+    if labels.pop("_notes", False):
+        labels["notes"] = [[n.onset, n.offset, n.pitch] for n in notes]
+    return _write(root, split, clip_id, y, spec.sr, labels, duration)
+
+
 @dataclass(frozen=True)
 class _Spec:
     """How a dataset is made: ``make(rng, split, i) -> (notes, bends, duration, labels)``."""
@@ -117,6 +140,7 @@ def build(
     force: bool = False,
     soundfont: str = "TimGM6mb",
     test_soundfont: str | None = None,
+    jobs: int = 1,
 ) -> Manifest:
     """Render dataset ``name`` into ``root`` (skipped when an identical build verifies).
 
@@ -134,11 +158,16 @@ def build(
         Another SoundFont for the test split only: the test clips then differ from training
         in program *and* in "recording setup" (a stricter test of generalisation). The
         music and labels stay those of the default build.
+    jobs : int
+        Worker processes rendering clips in parallel (e.g. the machine's core count for the
+        ``"full"`` size); the files are the same for any number of jobs.
     """
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {sorted(DATASETS)}")
     if size not in SIZES:
         raise ValueError(f"size must be one of {SIZES}, got {size!r}")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a positive number of processes, got {jobs!r}")
     root = Path(root)
     spec = DATASETS[name]
     fonts = {split: soundfont for split in COUNTS[size]}
@@ -163,28 +192,18 @@ def build(
                 return old
         except (ValueError, FileNotFoundError):
             pass
-    items: list[Item] = []
-    for split, count in COUNTS[size].items():
-        for i in range(count):
-            # one independent, reproducible stream per clip
-            rng = np.random.default_rng([seed, hash_name(name), hash_name(split), i])
-            notes, bends, duration, labels = spec.make(rng, split, i)
-            clip_id = f"{name}-{split}-{i:04d}"
-            y = render_notes(
-                notes, sr=spec.sr, duration=duration, pitch_bends=bends, soundfont=fonts[split]
-            )
-            lead = labels.pop("_lead", None)
-            if lead is not None:
-                t, a = activity_from_notes(lead, duration)
-                labels["activity"] = _write_csv(
-                    root, split, clip_id, "activity", t, a, "time_s,active", "%d"
-                )
-            if labels.pop("_f0", False):
-                t, f0 = f0_from_notes(notes, bends, duration)
-                labels["f0"] = _write_csv(root, split, clip_id, "f0", t, f0, "time_s,f0_hz", "%.3f")
-            if labels.pop("_notes", False):
-                labels["notes"] = [[n.onset, n.offset, n.pitch] for n in notes]
-            items.append(_write(root, split, clip_id, y, spec.sr, labels, duration))
+    clips = [
+        (name, root, split, i, seed, fonts[split])
+        for split, count in COUNTS[size].items()
+        for i in range(count)
+    ]
+    if jobs > 1:  # clips are independent: the files do not depend on the number of jobs
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(jobs) as pool:
+            items = list(pool.map(_render_clip, clips, chunksize=8))
+    else:
+        items = [_render_clip(clip) for clip in clips]
     manifest = Manifest(name, root, items, spec.sr, meta)
     manifest.save()
     return manifest
