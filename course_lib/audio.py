@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from ._validate import as_int
+
 __all__ = [
     "load",
     "check_audio",
@@ -195,15 +197,22 @@ def stft(
     Lecture: stride = hop size of the STFT. Shape ``(..., 1 + n_fft // 2, n_frames)`` with
     ``n_frames = 1 + len(y) // hop_length``; numpy in, numpy out; tensors stay on their device.
     """
+    n_fft, hop_length = (
+        as_int(n_fft, "n_fft", minimum=1),
+        as_int(hop_length, "hop_length", minimum=1),
+    )
+    win_length = n_fft if win_length is None else as_int(win_length, "win_length", minimum=1)
+    if win_length > n_fft:
+        raise ValueError(f"win_length={win_length} must not exceed n_fft={n_fft}")
     y = _check_audio(y, allow_batch=True)
     yt, was_numpy = _as_tensor(y)
-    window = torch.hann_window(win_length or n_fft, device=yt.device, dtype=yt.dtype)
+    window = torch.hann_window(win_length, device=yt.device, dtype=yt.dtype)
     flat = yt.reshape(-1, yt.shape[-1])
     spec = torch.stft(
         flat,
         n_fft,
         hop_length,
-        win_length or n_fft,
+        win_length,
         window,
         center=True,
         pad_mode="constant",
@@ -250,6 +259,11 @@ def melspectrogram(
     S : same type as ``y``, shape (..., n_mels, 1 + n_samples // hop_length)
     """
     sr = _check_sr(sr)
+    n_fft, hop_length = (
+        as_int(n_fft, "n_fft", minimum=1),
+        as_int(hop_length, "hop_length", minimum=1),
+    )
+    n_mels = as_int(n_mels, "n_mels", minimum=1)
     y = _check_audio(y, allow_batch=True)
     if y.shape[-1] < n_fft // 2 + 1:
         raise ValueError(
@@ -381,8 +395,17 @@ def power_to_db(S, ref: float | str = "max", amin: float = 1e-10, top_db: float 
 
 
 def log_compress(S, C: float = 10.0):
-    """``log(1 + C * S)``: the compression used by many MIR CNNs (e.g. onset detection)."""
-    if isinstance(S, torch.Tensor):
+    """``log(1 + C * S)``: the compression used by many MIR CNNs (e.g. onset detection).
+
+    Lecture: log compression of the spectrogram. ``S`` is a non-negative (magnitude or power)
+    spectrogram, numpy or torch; the result has the same type and shape.
+    """
+    if not np.isfinite(C) or C <= 0:
+        raise ValueError(f"C must be a positive finite constant, got {C!r}")
+    is_tensor = isinstance(S, torch.Tensor)
+    if (S < 0).any() if is_tensor else (np.asarray(S) < 0).any():
+        raise ValueError("log_compress expects a non-negative spectrogram (magnitude or power)")
+    if is_tensor:
         return torch.log1p(C * S)
     return np.log1p(C * np.asarray(S))
 

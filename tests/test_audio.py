@@ -156,6 +156,12 @@ def test_play_returns_an_audio_widget(example):
         (lambda: audio.chunk(np.zeros(5), 2), "2-D spectrogram"),
         (lambda: audio.load_example("song"), "unknown example"),
         (lambda: audio.power_to_db(-np.ones((2, 2))), "non-negative"),
+        (lambda: audio.melspectrogram(np.zeros(4096), 22050, hop_length=0), "hop_length"),
+        (lambda: audio.melspectrogram(np.zeros(4096), 22050, n_mels=0), "n_mels"),
+        (lambda: audio.melspectrogram(np.zeros(4096), 22050, n_fft=1.5), "n_fft must be an int"),
+        (lambda: audio.stft(np.zeros(4096), 1024, win_length=2048), "win_length"),
+        (lambda: audio.log_compress(-np.ones((2, 2))), "non-negative"),
+        (lambda: audio.log_compress(np.ones((2, 2)), C=0), "C must be"),
         (lambda: audio.check_audio(np.zeros(100), 44100, expected_sr=16000), "expects 16000"),
         (lambda: audio.check_audio(np.zeros(100), 16000, min_duration=1.0), "shorter than"),
         (lambda: audio.check_audio(np.zeros((2, 100)), 16000), "to_mono"),
@@ -190,3 +196,10 @@ def test_check_audio_passes_good_input_through():
     assert audio.check_audio(y, 16000, expected_sr=16000, min_duration=1.0) is y
     batch = torch.zeros(2, 3, 8000)
     assert audio.check_audio(batch, 16000, allow_batch=True, min_duration=0.5) is batch
+
+
+def test_log_compress_matches_its_formula():
+    S = np.array([[0.0, 1.0], [9.0, 99.0]])
+    np.testing.assert_allclose(audio.log_compress(S, C=1.0), np.log([1, 2, 10, 100]).reshape(2, 2))
+    St = torch.tensor(S)
+    torch.testing.assert_close(audio.log_compress(St, C=100.0), torch.log1p(100 * St))
