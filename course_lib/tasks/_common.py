@@ -22,8 +22,8 @@ def prepare_audio(y, sr, target_sr: int, min_samples: int, what: str) -> np.ndar
     samples, NaN/inf, empty input, an implausible ``sr``, or a clip shorter than
     ``min_samples`` samples at ``target_sr`` (too short for ``what``).
     """
-    y = audio._check_audio(y)
-    sr = audio._check_sr(sr)
+    y = audio.check_audio(y, sr)  # shape, dtype, NaN/inf, empty, implausible sr
+    sr = int(sr)
     if isinstance(y, torch.Tensor):
         y = y.detach().cpu().numpy()
     y = np.asarray(y, dtype=np.float32)
