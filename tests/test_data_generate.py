@@ -350,3 +350,16 @@ def test_parallel_build_writes_the_same_files(tmp_path, monkeypatch):
     assert [i.labels for i in parallel.items] == [i.labels for i in serial.items]
     with pytest.raises(ValueError, match="jobs must be"):
         generate.build("activity", tmp_path / "x", "smoke", jobs=0)
+
+
+def test_cli_only_jobs_and_list(tmp_path, capsys, smoke):
+    args = ["build", "--only", "instrument_notes", "--root", str(tmp_path), "--jobs", "2"]
+    assert data_cli(args) == 0
+    assert sorted(p.name for p in (tmp_path / "smoke").iterdir()) == ["instrument_notes"]
+    built = Manifest.load(tmp_path / "smoke" / "instrument_notes")
+    assert [i.sha256 for i in built.items] == [i.sha256 for i in smoke["instrument_notes"].items]
+    assert data_cli(["list"]) == 0
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()[-7:]]
+    assert listed == list(generate.DATASETS)
+    with pytest.raises(SystemExit):
+        data_cli(["build", "--only", "lyrics"])
