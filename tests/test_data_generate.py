@@ -363,3 +363,14 @@ def test_cli_only_jobs_and_list(tmp_path, capsys, smoke):
     assert listed == list(generate.DATASETS)
     with pytest.raises(SystemExit):
         data_cli(["build", "--only", "lyrics"])
+
+
+def test_dataset_settings_are_validated(smoke):
+    manifest = smoke["tagging"]
+    target = class_target("genre", list(generate.GENRES))
+    with pytest.raises(ValueError, match="chunk_seconds must be positive"):
+        ClipDataset(manifest, "train", target, chunk_seconds=0)
+    with pytest.raises(ValueError, match="gain_db must be a"):
+        Augment(gain_db=(6, -6))
+    with pytest.raises(ValueError, match=">= 0"):
+        Augment(pitch_shift=-1)

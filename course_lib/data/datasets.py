@@ -201,6 +201,17 @@ class Augment:
     pitch_shift: float = 0.0
     sr: int = 22050
 
+    def __post_init__(self) -> None:
+        ranges = {"gain_db": self.gain_db, "noise_snr_db": self.noise_snr_db}
+        for name, bounds in ranges.items():
+            if bounds is not None and (len(bounds) != 2 or bounds[0] > bounds[1]):
+                raise ValueError(f"{name} must be a (low, high) range, got {bounds!r}")
+        if self.time_shift < 0 or self.pitch_shift < 0:
+            raise ValueError(
+                f"time_shift and pitch_shift are maximum amounts (>= 0), got "
+                f"{self.time_shift} and {self.pitch_shift}"
+            )
+
     def _uniform(self, lo: float, hi: float) -> float:
         return lo + (hi - lo) * float(torch.rand(()))
 
@@ -260,6 +271,8 @@ class ClipDataset(Dataset):
             raise ValueError(f"{manifest.name} has no items in split {split!r}")
         self.sr = manifest.sr
         self.target = target
+        if chunk_seconds is not None and not chunk_seconds * self.sr >= 1:
+            raise ValueError(f"chunk_seconds must be positive (or None), got {chunk_seconds!r}")
         self.chunk = None if chunk_seconds is None else int(round(chunk_seconds * self.sr))
         self.random_chunk = random_chunk
         self.augment = augment
