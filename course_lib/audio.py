@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -21,6 +21,8 @@ from ._validate import as_int
 
 __all__ = [
     "load",
+    "probe",
+    "AudioInfo",
     "check_audio",
     "resample",
     "to_mono",
@@ -132,10 +134,46 @@ def resample(y: np.ndarray, orig_sr: int, sr: int) -> np.ndarray:
     return out.numpy()
 
 
+class AudioInfo(NamedTuple):
+    """What :func:`probe` reads from a file's header: rate (Hz), length, channels, seconds."""
+
+    sr: int
+    n_samples: int
+    n_channels: int
+    duration: float
+
+
+def _open_error(path: Path, err: Exception) -> ValueError:
+    return ValueError(f"could not read {path} as audio ({err}); is it a valid WAV/FLAC/OGG file?")
+
+
+def probe(path: str | Path) -> AudioInfo:
+    """Sample rate, length and channels of an audio file, without decoding it.
+
+    Lecture: audio as input to CNNs (pick a random chunk of a long recording without reading
+    all of it).
+    """
+    import soundfile as sf
+
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"audio file not found: {path} (check the path and the working folder)")
+    try:
+        info = sf.info(str(path))
+    except (RuntimeError, sf.LibsndfileError) as err:
+        raise _open_error(path, err) from err
+    return AudioInfo(int(info.samplerate), int(info.frames), int(info.channels), info.duration)
+
+
 def load(
-    path: str | Path, sr: int | None = None, mono: bool = True, min_duration: float = 0.0
+    path: str | Path,
+    sr: int | None = None,
+    mono: bool = True,
+    min_duration: float = 0.0,
+    offset: float = 0.0,
+    duration: float | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Read an audio file with soundfile.
+    """Read an audio file (or a segment of it) with soundfile.
 
     Lecture: audio as input to CNNs.
 
@@ -148,7 +186,10 @@ def load(
     mono : bool
         Average the channels; otherwise return ``(n_channels, n_samples)``.
     min_duration : float
-        Raise if the clip is shorter than this many seconds.
+        Raise if the clip (or segment) is shorter than this many seconds.
+    offset, duration : float
+        Read only ``duration`` seconds (default: to the end) starting ``offset`` seconds
+        into the file: only that part is decoded.
 
     Returns
     -------
@@ -160,25 +201,38 @@ def load(
     path = Path(path)
     if not path.exists():
         raise ValueError(f"audio file not found: {path} (check the path and the working folder)")
-    try:
-        y, file_sr = sf.read(str(path), dtype="float32", always_2d=True)
-    except (RuntimeError, sf.LibsndfileError) as err:
+    if not offset >= 0:
+        raise ValueError(f"offset must be >= 0 seconds, got {offset!r}")
+    if duration is not None and not duration > 0:
         raise ValueError(
-            f"could not read {path} as audio ({err}); is it a valid WAV/FLAC/OGG file?"
-        ) from err
+            f"duration must be a positive number of seconds (or None), got {duration!r}"
+        )
+    target = None if sr is None else _check_sr(sr)
+    try:
+        with sf.SoundFile(str(path)) as f:
+            file_sr = f.samplerate
+            start = int(round(offset * file_sr))
+            if start and start >= f.frames:
+                raise ValueError(
+                    f"offset={offset} s is past the end of {path} ({f.frames / file_sr:.3f} s)"
+                )
+            if start:
+                f.seek(start)
+            frames = -1 if duration is None else int(round(duration * file_sr))
+            y = f.read(frames, dtype="float32", always_2d=True)
+    except (RuntimeError, sf.LibsndfileError) as err:
+        raise _open_error(path, err) from err
     if y.shape[0] == 0:
         raise ValueError(f"{path} contains no audio samples")
-    target = file_sr if sr is None else _check_sr(sr)
+    target = file_sr if target is None else target
     if mono:
         y = to_mono(y)
         y = resample(y, file_sr, target)
     else:
         y = np.stack([resample(ch, file_sr, target) for ch in y.T])
-    duration = y.shape[-1] / target
-    if duration < min_duration:
-        raise ValueError(
-            f"{path} lasts {duration:.3f} s, shorter than the required {min_duration} s"
-        )
+    length = y.shape[-1] / target
+    if length < min_duration:
+        raise ValueError(f"{path} lasts {length:.3f} s, shorter than the required {min_duration} s")
     return y, target
 
 

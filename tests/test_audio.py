@@ -203,3 +203,25 @@ def test_log_compress_matches_its_formula():
     np.testing.assert_allclose(audio.log_compress(S, C=1.0), np.log([1, 2, 10, 100]).reshape(2, 2))
     St = torch.tensor(S)
     torch.testing.assert_close(audio.log_compress(St, C=100.0), torch.log1p(100 * St))
+
+
+def test_load_a_segment_and_probe(tmp_path, example):
+    y, sr = example
+    path = tmp_path / "clip.wav"
+    sf.write(path, y, sr, subtype="FLOAT")
+    info = audio.probe(path)
+    assert info == (sr, len(y), 1, pytest.approx(3.0))
+    part, _ = audio.load(path, offset=1.0, duration=0.5)
+    np.testing.assert_array_equal(part, y[sr : sr + sr // 2])
+    tail, _ = audio.load(path, offset=2.5)
+    np.testing.assert_array_equal(tail, y[int(2.5 * sr) :])
+    part16, sr16 = audio.load(path, sr=16000, offset=1.0, duration=0.5)
+    assert sr16 == 16000 and len(part16) == 8000
+    with pytest.raises(ValueError, match="past the end"):
+        audio.load(path, offset=5.0)
+    with pytest.raises(ValueError, match="offset must be"):
+        audio.load(path, offset=-1.0)
+    with pytest.raises(ValueError, match="duration must be"):
+        audio.load(path, duration=0)
+    with pytest.raises(ValueError, match="not found"):
+        audio.probe(tmp_path / "missing.wav")

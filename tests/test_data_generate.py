@@ -374,3 +374,22 @@ def test_dataset_settings_are_validated(smoke):
         Augment(gain_db=(6, -6))
     with pytest.raises(ValueError, match=">= 0"):
         Augment(pitch_shift=-1)
+
+
+def test_uncached_dataset_reads_only_the_chunk_and_gives_the_same_items(smoke):
+    manifest = smoke["onsets"]
+    from course_lib.data.datasets import frame_target
+
+    target = frame_target("onsets", 441)
+    cached = ClipDataset(manifest, "valid", target, chunk_seconds=1.0)
+    lazy = ClipDataset(manifest, "valid", target, chunk_seconds=1.0, cache=False)
+    for index in range(3):
+        torch.manual_seed(index)
+        y1, t1 = cached[index]
+        torch.manual_seed(index)
+        y2, t2 = lazy[index]
+        torch.testing.assert_close(y1, y2)
+        torch.testing.assert_close(t1, t2)
+    assert lazy._cache == {} and len(cached._cache) == 3
+    whole = ClipDataset(manifest, "valid", target, cache=False)[0][0]
+    assert whole.shape == (int(manifest.split("valid")[0].duration * manifest.sr),)

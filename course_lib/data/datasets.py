@@ -251,9 +251,12 @@ class ClipDataset(Dataset):
         Random chunk start (training) or the first chunk (evaluation; see ``windows``).
     augment : callable, optional
         Audio-to-audio augmentation (e.g. :class:`Augment`), training only.
+    cache : bool
+        Keep every decoded clip in memory (the default: the rendered datasets are small).
+        With ``cache=False`` only the chunk is read from disk, for corpora too large for
+        memory (e.g. MAESTRO).
 
-    Items are ``(y, target)`` with ``y`` a float32 tensor ``(n_samples,)``. Audio is read once
-    and cached in memory (the course datasets are small).
+    Items are ``(y, target)`` with ``y`` a float32 tensor ``(n_samples,)``.
     """
 
     def __init__(
@@ -264,6 +267,7 @@ class ClipDataset(Dataset):
         chunk_seconds: float | None = None,
         random_chunk: bool = True,
         augment=None,
+        cache: bool = True,
     ) -> None:
         self.manifest = manifest
         self.items = manifest.split(split)
@@ -276,27 +280,45 @@ class ClipDataset(Dataset):
         self.chunk = None if chunk_seconds is None else int(round(chunk_seconds * self.sr))
         self.random_chunk = random_chunk
         self.augment = augment
+        self.cache = cache
         self._cache: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self.items)
 
     def load(self, item: Item) -> np.ndarray:
-        if item.id not in self._cache:
-            y, _ = audio.load(self.manifest.audio_path(item), sr=self.sr)
+        """The whole clip at the dataset's sample rate (cached unless ``cache=False``)."""
+        if item.id in self._cache:
+            return self._cache[item.id]
+        y, _ = audio.load(self.manifest.audio_path(item), sr=self.sr)
+        if self.cache:
             self._cache[item.id] = y
-        return self._cache[item.id]
+        return y
+
+    def _length(self, item: Item) -> int:
+        """Samples of a clip at the dataset's rate, from the file's header."""
+        info = audio.probe(self.manifest.audio_path(item))
+        return int(np.ceil(info.n_samples * self.sr / info.sr))
 
     def __getitem__(self, index: int):
         item = self.items[index]
-        y = self.load(item)
-        start, n = 0, len(y)
-        if self.chunk is not None:
-            if len(y) < self.chunk:
-                y = np.pad(y, (0, self.chunk - len(y)))
-            max_start = len(y) - self.chunk
+        if self.chunk is None:
+            y = self.load(item)
+            start, n = 0, len(y)
+        else:
+            n = self.chunk
+            full = self.load(item) if self.cache else None
+            length = len(full) if full is not None else self._length(item)
+            max_start = max(length - n, 0)
             start = int(torch.randint(0, max_start + 1, ())) if self.random_chunk else 0
-            y, n = y[start : start + self.chunk], self.chunk
+            if full is not None:
+                y = full[start : start + n]
+            else:  # decode only the chunk
+                path = self.manifest.audio_path(item)
+                y, _ = audio.load(path, sr=self.sr, offset=start / self.sr, duration=n / self.sr)
+                y = y[:n]
+            if len(y) < n:
+                y = np.pad(y, (0, n - len(y)))
         if self.augment is not None:
             y = self.augment(y)
         return torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32)), self.target(
