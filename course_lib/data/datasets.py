@@ -191,7 +191,12 @@ class Augment:
         move).
     pitch_shift : float
         Maximum pitch shift in semitones (torchaudio phase vocoder; for labels that do not
-        depend on pitch, e.g. genre or instrument); ``sr`` is the audio's sample rate.
+        depend on pitch, e.g. genre or instrument).
+    sr : int
+        Sample rate of the audio (Hz), for the shifts.
+
+    Notes
+    -----
     Random draws use torch's generator (seeded by :class:`course_lib.train.Trainer`).
     """
 
@@ -243,12 +248,15 @@ class ClipDataset(Dataset):
     ----------
     manifest : Manifest
     split : {"train", "valid", "test"}
-    target : callable ``(manifest, item, start_sample, n_samples) -> Tensor``
-        E.g. :func:`class_target`, :func:`multilabel_target` or a frame-level function.
+    target : callable
+        ``target(manifest, item, start_sample, n_samples)`` returns the label tensor of a
+        clip or chunk: :func:`class_target`, :func:`multilabel_target` or
+        :func:`frame_target`.
     chunk_seconds : float, optional
         Return chunks of this length instead of whole clips.
     random_chunk : bool
-        Random chunk start (training) or the first chunk (evaluation; see ``windows``).
+        Random chunk start (training) or the first chunk (evaluation; see
+        :func:`sliding_windows`).
     augment : callable, optional
         Audio-to-audio augmentation (e.g. :class:`Augment`), training only.
     cache : bool
@@ -256,6 +264,8 @@ class ClipDataset(Dataset):
         With ``cache=False`` only the chunk is read from disk, for corpora too large for
         memory (e.g. MAESTRO).
 
+    Notes
+    -----
     Items are ``(y, target)`` with ``y`` a float32 tensor ``(n_samples,)``.
     """
 
