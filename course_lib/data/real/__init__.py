@@ -6,19 +6,24 @@ returns a :class:`~course_lib.data.manifest.Manifest` with the course's label ke
 ``ClipDataset`` and the training code run on it unchanged. Audio is not decoded or hashed
 while indexing (``sha256 == ""``: ``verify()`` checks that the files exist).
 
-==================  ===========================================  ===============================
-``load(name, …)``   expects (in the folder or ``<folder>/name``)  labels, split
-==================  ===========================================  ===============================
-``gtzan``           ``genres/<genre>/<genre>.000NN.{au,wav}``     ``genre``; fault-filtered
-                                                                  443/197/290
-``mtat``            ``annotations_final.csv`` + ``0``-``f``/mp3   ``tags`` (top 50); 0-b / c / d-f
-``nsynth``          ``nsynth-<split>/examples.json`` + audio      ``instrument`` (family),
-                                                                  ``pitch``; official
-``irmas``           ``IRMAS-TrainingData``, ``-TestingData-*``    ``instrument(s)``; train/valid
-                                                                  by recording, test = testing
-``maestro``         ``maestro-v3.0.0.csv`` + MIDI/audio           ``midi`` → ``notes``; official
-``mdb_stem_synth``  ``audio_stem`` + ``annotation_stem``          ``f0`` (CSV); by song
-==================  ===========================================  ===============================
+What ``load(name, folder)`` expects in ``folder`` (or ``folder/<name>``), the labels it
+returns and the split it uses:
+
+``gtzan``
+    ``genres/<genre>/<genre>.000NN.{au,wav}``; ``genre``; the fault-filtered 443/197/290.
+``mtat``
+    ``annotations_final.csv`` and the ``0``-``f`` mp3 folders; ``tags`` (top 50);
+    folders 0-b / c / d-f.
+``nsynth``
+    ``nsynth-<split>/examples.json`` and audio; ``instrument`` (family) and ``pitch``;
+    the official split.
+``irmas``
+    ``IRMAS-TrainingData`` and ``IRMAS-TestingData-*``; ``instrument(s)``; train/valid by
+    recording, test = the testing data.
+``maestro``
+    ``maestro-v3.0.0.csv`` with MIDI and audio; ``midi`` read into ``notes``; the official split.
+``mdb_stem_synth``
+    ``audio_stem`` and ``annotation_stem``; ``f0`` (CSV); split by song.
 
 Each dataset's module holds its details: ``real.gtzan.GENRES``, ``real.maestro.item_notes``,
 ``real.mdb_stem_synth.item_f0``, ``real.irmas.INSTRUMENTS``, ...
