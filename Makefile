@@ -32,7 +32,7 @@ course: install data lectures assignments book
 
 # Render the offline smoke datasets into data/ (manifest with sha256; cached).
 data: install
-	$(PYTHON) -m course_lib.data build --size $${DATA_SIZE:-smoke}
+	$(PYTHON) -m course_lib.data build --size $${DATA_SIZE:-smoke} --jobs $(JOBS)
 
 # Student releases into assignments/release/, after checking the sources score full marks.
 assignments: install data
@@ -62,11 +62,13 @@ lint:
 	$(BIN)ruff format --check .
 	$(BIN)nbstripout --keep-id --verify $(NOTEBOOKS)
 
+# One BLAS/OpenMP thread per worker: $(JOBS) workers with all threads each oversubscribe the
+# cores (the notebooks ran 4x slower that way on 2 cores).
 unit:
-	$(BIN)pytest -n $(JOBS) tests --ignore=tests/browser
+	OMP_NUM_THREADS=1 $(BIN)pytest -n $(JOBS) tests --ignore=tests/browser
 
 notebooks: data
-	COURSE_CONFIG=smoke MPLBACKEND=Agg $(BIN)pytest -n $(JOBS) --dist loadfile \
+	OMP_NUM_THREADS=1 COURSE_CONFIG=smoke MPLBACKEND=Agg $(BIN)pytest -n $(JOBS) --dist loadfile \
 	  --nbval-lax -p no:randomly lectures
 
 # Speed/accuracy ratios against named baselines (not part of the tests' pass/fail).
