@@ -30,15 +30,20 @@ class Layer1d(NamedTuple):
     dilation: int = 1
 
 
+def _check_layer(i: int, layer) -> None:
+    """``layers[i]`` must be a sequence of 1 to 4 settings (kernel, stride, padding, dilation)."""
+    if isinstance(layer, (str, bytes)) or not isinstance(layer, Sequence):
+        raise ValueError(
+            f"layers[{i}] must be (kernel, stride, padding[, dilation]), got {layer!r}"
+        )
+    if not 1 <= len(layer) <= 4:
+        raise ValueError(f"layers[{i}] must have 1 to 4 entries, got {layer!r}")
+
+
 def _layers(layers: Sequence[Sequence[int]]) -> list[Layer1d]:
     out = []
     for i, layer in enumerate(layers):
-        if isinstance(layer, (str, bytes)) or not isinstance(layer, Sequence):
-            raise ValueError(
-                f"layers[{i}] must be (kernel, stride, padding[, dilation]), got {layer!r}"
-            )
-        if not 1 <= len(layer) <= 4:
-            raise ValueError(f"layers[{i}] must have 1 to 4 entries, got {layer!r}")
+        _check_layer(i, layer)
         layer = Layer1d(*layer)
         as_int(layer.kernel, f"layers[{i}] kernel", minimum=1)
         as_int(layer.stride, f"layers[{i}] stride", minimum=1)
@@ -119,12 +124,7 @@ def _axis_layers(layers: Sequence[Sequence], axis: int) -> list[Layer1d]:
     minimums = (1, 1, 0, 1)
     out = []
     for i, layer in enumerate(layers):
-        if isinstance(layer, (str, bytes)) or not isinstance(layer, Sequence):
-            raise ValueError(
-                f"layers[{i}] must be (kernel, stride, padding[, dilation]), got {layer!r}"
-            )
-        if not 1 <= len(layer) <= 4:
-            raise ValueError(f"layers[{i}] must have 1 to 4 entries, got {layer!r}")
+        _check_layer(i, layer)
         values = [
             as_pair(v, f"layers[{i}] {name}", minimum=lo)[axis]
             for v, name, lo in zip(layer, names, minimums)

@@ -155,16 +155,20 @@ def frame_target(key: str, hop_length: int, widen: int = 0, lowest: int = 21, n_
     return target
 
 
-def read_label_csv(path) -> tuple[np.ndarray, np.ndarray]:
-    """Read a ``time_s,value`` label file (f0 in Hz or 0/1 activity), with or without header."""
+def _header_rows(path) -> int:
+    """1 if the first line of a CSV file is a header (not all numbers), else 0."""
     with open(path) as f:
         first = f.readline()
     try:
         [float(v) for v in first.split(",")]
-        skip = 0
     except ValueError:
-        skip = 1
-    data = np.loadtxt(path, delimiter=",", skiprows=skip, ndmin=2)
+        return 1
+    return 0
+
+
+def read_label_csv(path) -> tuple[np.ndarray, np.ndarray]:
+    """Read a ``time_s,value`` label file (f0 in Hz or 0/1 activity), with or without header."""
+    data = np.loadtxt(path, delimiter=",", skiprows=_header_rows(path), ndmin=2)
     return data[:, 0], data[:, 1]
 
 

@@ -12,7 +12,7 @@ import torch
 
 from .. import audio
 
-__all__ = ["prepare_audio", "tune_threshold", "augment_spectrogram"]
+__all__ = ["prepare_audio", "shipped_or_given", "tune_threshold", "augment_spectrogram"]
 
 
 def prepare_audio(y, sr, target_sr: int, min_samples: int, what: str) -> np.ndarray:
@@ -35,6 +35,22 @@ def prepare_audio(y, sr, target_sr: int, min_samples: int, what: str) -> np.ndar
             f"{min_samples / target_sr:.3f} s ({min_samples} samples at {target_sr} Hz)"
         )
     return y
+
+
+def shipped_or_given(name: str, model=None, normalisation=None) -> tuple:
+    """``(model, (mean, std))``: the shipped checkpoint ``name`` unless a model is given.
+
+    A model of your own needs its own input normalisation (``TaskSetup.info["mean"]`` and
+    ``["std"]`` of the run that trained it); a missing one is a ``ValueError``.
+    """
+    if model is None:
+        from ..checkpoints import load_checkpoint
+
+        model, meta = load_checkpoint(name)
+        normalisation = (meta["mean"], meta["std"])
+    if normalisation is None:
+        raise ValueError("give normalisation=(mean, std) with your own model (TaskSetup.info)")
+    return model, normalisation
 
 
 def tune_threshold(

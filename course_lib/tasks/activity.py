@@ -18,7 +18,7 @@ from torch.utils.data import Dataset
 from .. import audio
 from ..models.instrument import ActivityCNN
 from . import TaskSetup
-from ._common import augment_spectrogram, prepare_audio, tune_threshold
+from ._common import augment_spectrogram, prepare_audio, shipped_or_given, tune_threshold
 
 __all__ = [
     "SR",
@@ -153,13 +153,7 @@ def frame_scores(reference: np.ndarray, estimate: np.ndarray) -> dict[str, float
 def activity_probability(y: np.ndarray, sr: int, model=None, normalisation=None) -> np.ndarray:
     """Lead-activity probability ``(n_frames,)`` every 10 ms."""
     F = activity_features(y, sr)
-    if model is None:
-        from ..checkpoints import load_checkpoint
-
-        model, meta = load_checkpoint("activity_cnn")
-        normalisation = (meta["mean"], meta["std"])
-    if normalisation is None:
-        raise ValueError("give normalisation=(mean, std) with your own model (TaskSetup.info)")
+    model, normalisation = shipped_or_given("activity_cnn", model, normalisation)
     x = torch.from_numpy(((F - normalisation[0]) / normalisation[1]).astype(np.float32))
     model.eval()
     with torch.no_grad():

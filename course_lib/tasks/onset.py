@@ -23,7 +23,7 @@ from .. import audio
 from ..data.datasets import onset_target
 from ..models.onset import CONTEXT, N_BANDS, OnsetCNN
 from . import TaskSetup
-from ._common import prepare_audio, tune_threshold
+from ._common import prepare_audio, shipped_or_given, tune_threshold
 
 __all__ = [
     "SR",
@@ -244,13 +244,7 @@ def build_task(
 def onset_activation(y: np.ndarray, sr: int, model=None, normalisation=None) -> np.ndarray:
     """Frame-wise onset probability ``(n_frames,)`` at 22,050 / 220 frames per second."""
     features = onset_features(y, sr)
-    if model is None:
-        from ..checkpoints import load_checkpoint
-
-        model, meta = load_checkpoint("onset_cnn")
-        normalisation = (meta["mean"], meta["std"])
-    if normalisation is None:
-        raise ValueError("give normalisation=(mean, std) with your own model (TaskSetup.info)")
+    model, normalisation = shipped_or_given("onset_cnn", model, normalisation)
     mean, std = normalisation
     x = torch.from_numpy(((features - mean) / std).astype(np.float32))
     model.eval()

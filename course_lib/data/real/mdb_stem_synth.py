@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..datasets import _header_rows
 from ..manifest import Item, Manifest
 from ._common import find_root, group_split, make_manifest, probe_duration
 
@@ -50,15 +51,8 @@ def load_f0(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
         Not two numeric columns, negative f0, or times that do not increase.
     """
     path = Path(path)
-    with open(path) as f:
-        first = f.readline()
     try:
-        [float(v) for v in first.split(",")]
-        skip = 0
-    except ValueError:
-        skip = 1
-    try:
-        data = np.loadtxt(path, delimiter=",", skiprows=skip, ndmin=2)
+        data = np.loadtxt(path, delimiter=",", skiprows=_header_rows(path), ndmin=2)
     except ValueError as err:
         raise ValueError(f"{path.name} is not a time_s,f0_hz CSV ({err})") from err
     if data.shape[1] != 2 or len(data) == 0:
