@@ -4,6 +4,7 @@ Usage (one task per call)::
 
     python benchmarks/train_mir.py onset --size full --max-clips 600 --epochs 6
     python benchmarks/train_mir.py pitch --size full --max-clips 600 --epochs 4
+    python benchmarks/train_mir.py tagging --size full --epochs 12 --set width=32
 
 Each run trains with :class:`course_lib.train.Trainer` on the task's ``build_task`` data,
 tunes the decision threshold on the validation split, scores the held-out test split (programs
@@ -208,9 +209,50 @@ def run_activity(args) -> None:
     _export("activity_cnn", model, meta, record)
 
 
+def run_tagging(args) -> None:
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    from course_lib import audio, metrics
+    from course_lib.data.generate import TAGS
+    from course_lib.tasks import tagging
+
+    setup, model, record = _train("tagging", args)
+    manifest = load_dataset("tagging", args.size, root=args.root, seed=args.seed)
+
+    def clip_scores(split: str):
+        y_true, y_score = [], []
+        for item in manifest.split(split)[: args.test_clips]:
+            p = tagging.tag_probabilities(*audio.load(manifest.audio_path(item)), model)
+            y_score.append([p[t] for t in TAGS])
+            y_true.append([t in item.labels["tags"] for t in TAGS])
+        return np.array(y_true, int), np.array(y_score)
+
+    truth, score = clip_scores("valid")
+    candidates = np.round(np.arange(0.1, 0.91, 0.05), 2)
+    f1 = [f1_score(truth, score >= t, average="macro", zero_division=0) for t in candidates]
+    threshold = float(candidates[int(np.argmax(f1))])
+    truth, score = clip_scores("test")
+    test = tagging.evaluate_tagger(model, manifest, "test", args.test_clips)
+    test["f1_macro"] = float(f1_score(truth, score >= threshold, average="macro", zero_division=0))
+    per_tag = metrics.tagging_scores(truth, score, list(TAGS)).per_tag
+    test["per_tag_roc_auc"] = {t: s["roc_auc"] for t, s in per_tag.items()}
+    record.update(
+        threshold=threshold,
+        valid_f1_macro=float(max(f1)),
+        test=test,
+        width=setup.info["width"],
+        model=setup.info["model"],
+    )
+    meta = {"threshold": threshold, "tags": list(TAGS), "chunk_seconds": 3.0}
+    _export("short_chunk_tagger", model, meta, record)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("task", choices=["onset", "pitch", "multif0", "instrument", "activity"])
+    parser.add_argument(
+        "task", choices=["onset", "pitch", "multif0", "instrument", "activity", "tagging"]
+    )
     parser.add_argument("--size", default="full")
     parser.add_argument("--root", default=None)
     parser.add_argument("--max-clips", type=int, default=None)

@@ -17,13 +17,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
 from .. import metrics
 from ..models import tagging as tagging_models
 from . import TaskSetup
 
-__all__ = ["MODELS", "SETTINGS", "ChunkAverage", "build_task", "tagging_metrics", "genre_metrics"]
+__all__ = [
+    "MODELS",
+    "SETTINGS",
+    "ChunkAverage",
+    "build_task",
+    "tagging_metrics",
+    "genre_metrics",
+    "tag_probabilities",
+    "predict_tags",
+    "evaluate_tagger",
+]
 
 #: Model builders by name (each takes ``num_classes``, ``sr``, ``n_mels`` and a size).
 MODELS: dict[str, Callable] = {
@@ -117,6 +128,9 @@ def build_task(
     dataset: str = "rendered",
     data_dir: str | None = None,
     eval_seconds: float | None = None,
+    width: int | None = None,
+    num_epochs: int | None = None,
+    max_clips: int | None = None,
 ) -> TaskSetup:
     """Tagging (``label="tags"``) or genre classification (``label="genre"``).
 
@@ -140,6 +154,10 @@ def build_task(
         rendered clips all have the same length and are used whole). On real corpora the
         model is wrapped in :class:`ChunkAverage`, so a clip is scored by averaging its
         ``chunk_seconds`` chunks, as in Won et al. (2020).
+    width, num_epochs : int, optional
+        Override the configuration's model width and epoch count.
+    max_clips : int, optional
+        Train on the first ``max_clips`` training clips only (a shorter CPU run).
     """
     from ..data import load_dataset
     from ..data.datasets import ClipDataset, class_target, make_loader, multilabel_target
@@ -160,7 +178,12 @@ def build_task(
             f"chunk_seconds must fit in the {longest:g} s clips (0.5-{longest:g}), got "
             f"{chunk_seconds}"
         )
-    s = SETTINGS[config]
+    s = dict(SETTINGS[config])
+    for key, value in (("width", width), ("num_epochs", num_epochs), ("max_clips", max_clips)):
+        if value is not None and int(value) < 1:
+            raise ValueError(f"{key} must be a positive integer, got {value!r}")
+    s["width"] = int(width or s["width"])
+    s["num_epochs"] = int(num_epochs or s["num_epochs"])
     if dataset == "rendered":
         manifest = load_dataset("tagging", size=s["size"], root=root, seed=seed)
         tag_names, genre_names = list(TAGS), list(GENRES)
@@ -193,6 +216,8 @@ def build_task(
         return ClipDataset(manifest, split, target, eval_seconds, random_chunk=False)
 
     train = ClipDataset(manifest, "train", target, chunk_seconds=chunk_seconds)
+    if max_clips is not None:
+        train = torch.utils.data.Subset(train, range(min(int(max_clips), len(train))))
     torch.manual_seed(seed)  # the model's initial weights
     network = MODELS[model](len(classes), manifest.sr, s["width"])
     if dataset != "rendered":
@@ -218,6 +243,90 @@ def build_task(
             "classes": classes,
             "sr": manifest.sr,
             "chunk_seconds": chunk_seconds,
+            "width": s["width"],
             "frontend": "LogMelFrontEnd(n_fft=1024, hop_length=512, n_mels=96)",
         },
     )
+
+
+def tag_probabilities(
+    y, sr: int, model: torch.nn.Module | None = None, chunk_seconds: float = 3.0
+) -> dict[str, float]:
+    """Probability of every tag for a clip of any length, with the shipped tagger.
+
+    Lecture: semantic-level MIR (auto-tagging). The clip is resampled to the model's rate,
+    cut into ``chunk_seconds`` windows (half overlapping) and the sigmoid outputs are
+    averaged over the windows: the whole-clip protocol of Won et al. (2020).
+
+    Parameters
+    ----------
+    y : ndarray (n_samples,)
+        Mono float audio, at least 1 s.
+    sr : int
+        Its sample rate.
+    model : nn.Module, optional
+        A tagger taking audio ``(N, n_samples)`` at 22,050 Hz whose outputs follow
+        :data:`course_lib.data.generate.TAGS`; default: the shipped ``short_chunk_tagger``.
+    chunk_seconds : float
+        Window length (the length the model was trained on).
+
+    Returns
+    -------
+    dict mapping each tag to its probability, most likely first.
+    """
+    from ..data.datasets import sliding_windows
+    from ..data.generate import TAGS
+    from ._common import prepare_audio
+
+    target_sr = 22050
+    y = prepare_audio(y, sr, target_sr, target_sr, "tagging")
+    chunk = int(round(chunk_seconds * target_sr))
+    if len(y) < chunk:  # one window, zero-padded: the model pools over time anyway
+        y = np.pad(y, (0, chunk - len(y)))
+    if model is None:
+        from ..checkpoints import load_checkpoint
+
+        model = load_checkpoint("short_chunk_tagger")[0]
+    windows = sliding_windows(torch.from_numpy(y), chunk, chunk // 2)  # (n_windows, chunk)
+    model.eval()
+    with torch.no_grad():
+        p = torch.sigmoid(model(windows).float()).mean(0).numpy()
+    if len(p) != len(TAGS):
+        raise ValueError(f"model gives {len(p)} outputs, expected one per tag ({len(TAGS)})")
+    return dict(sorted(zip(TAGS, map(float, p)), key=lambda kv: -kv[1]))
+
+
+def predict_tags(
+    y, sr: int, threshold: float | None = None, model: torch.nn.Module | None = None
+) -> list[str]:
+    """The tags of a clip: those whose probability reaches ``threshold``.
+
+    Lecture: semantic-level MIR (auto-tagging). ``threshold`` defaults to the one stored with
+    the shipped checkpoint (tuned for macro F1 on the validation split), or 0.5 for a model
+    passed in.
+    """
+    if threshold is None:
+        threshold = 0.5
+        if model is None:
+            from ..checkpoints import load_checkpoint
+
+            model, meta = load_checkpoint("short_chunk_tagger")
+            threshold = float(meta.get("threshold", 0.5))
+    return [t for t, p in tag_probabilities(y, sr, model).items() if p >= threshold]
+
+
+def evaluate_tagger(
+    model: torch.nn.Module, manifest, split: str = "test", limit: int | None = None
+) -> dict[str, float]:
+    """Macro ROC-AUC and PR-AUC of ``model`` on whole clips of a rendered tagging split."""
+    from .. import audio
+    from ..data.generate import TAGS
+
+    y_true, y_score = [], []
+    for item in manifest.split(split)[:limit]:
+        y, sr = audio.load(manifest.audio_path(item))
+        p = tag_probabilities(y, sr, model)
+        y_score.append([p[t] for t in TAGS])
+        y_true.append([t in item.labels["tags"] for t in TAGS])
+    scores = metrics.tagging_scores(np.array(y_true, int), np.array(y_score), list(TAGS))
+    return {"roc_auc": scores.roc_auc, "pr_auc": scores.pr_auc, "clips": len(y_true)}
