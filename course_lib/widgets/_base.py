@@ -61,7 +61,8 @@ class Explorer:
         for control in controls.values():
             control.observe(self._on_change, names="value")
         shown = [*extra_controls, *controls.values()]
-        self.widget = W.VBox([W.HBox(shown[:4]), W.HBox(shown[4:]), self.info, self.output])
+        row = W.HBox(shown, layout=W.Layout(flex_flow="row wrap"))  # wraps on narrow screens
+        self.widget = W.VBox([row, self.info, self.output])
         self.update()
 
     def values(self) -> dict[str, Any]:
