@@ -22,7 +22,7 @@ import nbformat
 from ._harness import Row, report
 
 ROOT = Path(__file__).resolve().parents[1]
-N_SUBMISSIONS = 6
+N_SUBMISSIONS = 20  # the same 20 submissions for both graders
 
 
 def _course(tmp: Path) -> tuple[Path, dict]:
