@@ -23,6 +23,7 @@ import torch
 from .. import metrics
 from ..models import tagging as tagging_models
 from . import TaskSetup
+from ._common import prepare_audio
 
 __all__ = [
     "MODELS",
@@ -276,7 +277,6 @@ def tag_probabilities(
     """
     from ..data.datasets import sliding_windows
     from ..data.generate import TAGS
-    from ._common import prepare_audio
 
     target_sr = 22050
     y = prepare_audio(y, sr, target_sr, target_sr, "tagging")
