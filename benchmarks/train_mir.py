@@ -237,15 +237,18 @@ def run_tagging(args) -> None:
     test["f1_macro"] = float(f1_score(truth, score >= threshold, average="macro", zero_division=0))
     per_tag = metrics.tagging_scores(truth, score, list(TAGS)).per_tag
     test["per_tag_roc_auc"] = {t: s["roc_auc"] for t, s in per_tag.items()}
+    architecture = setup.info["model"]
     record.update(
         threshold=threshold,
         valid_f1_macro=float(max(f1)),
         test=test,
         width=setup.info["width"],
-        model=setup.info["model"],
+        model=architecture,
     )
+    if architecture != "short_chunk":  # a comparison run: its own JSON, e.g. tagging_fcn.json
+        record["task"] = f"tagging_{architecture}"
     meta = {"threshold": threshold, "tags": list(TAGS), "chunk_seconds": 3.0}
-    _export("short_chunk_tagger", model, meta, record)
+    _export(f"{architecture}_tagger", model, meta, record)
 
 
 def main() -> None:

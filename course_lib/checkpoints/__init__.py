@@ -4,8 +4,9 @@ Lecture: the ready-to-use MIR functions (:func:`course_lib.tasks.onset.detect_on
 :func:`course_lib.tasks.pitch.estimate_pitch`, :func:`course_lib.tasks.multif0.estimate_multi_f0`,
 :func:`course_lib.tasks.instrument.predict_instrument`,
 :func:`course_lib.tasks.activity.detect_activity`, :func:`course_lib.tasks.tagging.predict_tags`)
-run on a CPU with these small checkpoints, trained on the course's rendered data (see each entry's ``trained_on``; the full-size GPU
-recipes are ``python -m course_lib train TASK --config full``).
+run on a CPU with these small checkpoints, trained on the course's rendered data (see each
+entry's ``trained_on``; the full-size GPU recipes are ``python -m course_lib train TASK
+--config full``).
 
 Each entry records the file (named with the start of its sha256, as torchvision does), its
 sha256, the model builder and its arguments, the preprocessing the model expects, what it was
