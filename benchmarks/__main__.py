@@ -12,7 +12,7 @@ import sys
 
 from ._harness import HERE, RESULTS_DIR, machine_info
 
-BENCHMARKS = ["ops", "frontend", "pipeline", "notebooks", "grading"]
+BENCHMARKS = ["ops", "frontend", "pipeline", "mir", "notebooks", "grading"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,167 @@
+"""MIR tasks: our shipped CNNs vs the published tools, on the same audio, on the CPU.
+
+Speed: seconds to process the same 10 s of rendered music (ours / peer, measured in this
+run; real-time factors in ``results/mir.json``). Quality: the held-out test scores recorded
+when each checkpoint was trained (``benchmarks/mir/<task>.json``, the same test clips for ours
+and the peer), as ratios ours / peer; those scores are deterministic, so they are read, not
+re-measured. A peer that is not installed is reported as missing, not skipped silently.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from course_lib import audio, checkpoints, params, peers
+from course_lib.models import tagging as tagging_models
+from course_lib.tasks import multif0, onset, pitch, tagging
+
+from ._harness import Row, report, time_call
+
+MIR = Path(__file__).resolve().parent / "mir"
+SECONDS = 10.0
+
+
+def _music(sr: int = 22050) -> np.ndarray:
+    """10 s of rendered music: the course's three examples, repeated."""
+    parts = [audio.load_example(name, sr)[0] for name in ("arpeggio", "chords", "scale")]
+    y = np.concatenate(parts)
+    return np.tile(y, int(np.ceil(SECONDS * sr / len(y))))[: int(SECONDS * sr)]
+
+
+def _speed_rows(y: np.ndarray, sr: int) -> tuple[list[Row], list[str]]:
+    rows, missing = [], []
+    onset_model, onset_meta = checkpoints.load_checkpoint("onset_cnn")
+    norm = (onset_meta["mean"], onset_meta["std"])
+    crepe, crepe_meta = checkpoints.load_checkpoint("crepe_tiny")
+    salience, salience_meta = checkpoints.load_checkpoint("salience_small")
+    ours = {
+        "onsets": partial(onset.detect_onsets, y, sr, 0.5, onset_model, norm),
+        "pitch": partial(pitch.estimate_pitch, y, sr, crepe_meta["threshold"], crepe),
+        "multi-F0": partial(multif0.estimate_multi_f0, y, sr, salience_meta["threshold"], salience),
+    }
+    theirs = {
+        "onsets": ("librosa onset_detect", partial(peers.librosa_onsets, y, sr)),
+        "pitch": ("torchcrepe tiny", partial(peers.torchcrepe_pitch, y, sr, "tiny")),
+        "multi-F0": ("Basic Pitch", partial(peers.basic_pitch_multi_f0, y, sr)),
+    }
+    for task, fn in ours.items():
+        name, peer = theirs[task]
+        try:
+            t_peer = time_call(peer, repeat=3)
+        except ImportError as err:
+            missing.append(f"{name}: {err}")
+            continue
+        t_ours = time_call(fn, repeat=3)
+        rows.append(
+            Row(
+                f"{task}: {SECONDS:g} s of audio, CPU",
+                t_ours,
+                t_peer,
+                name,
+                target="report",
+                extra={
+                    "realtime_factor_ours": SECONDS / t_ours,
+                    "realtime_factor_peer": SECONDS / t_peer,
+                },
+            )
+        )
+    # tagging: the shipped short-chunk ResCNN vs an FCN of the same width, same code path
+    torch.manual_seed(0)
+    short_chunk = checkpoints.load_checkpoint("short_chunk_tagger")[0]
+    fcn = tagging_models.fcn(num_classes=len(tagging.tag_probabilities(y, sr, short_chunk)))
+    fcn.eval()
+    t_short = time_call(partial(tagging.tag_probabilities, y, sr, short_chunk), repeat=3)
+    t_fcn = time_call(partial(tagging.tag_probabilities, y, sr, fcn), repeat=3)
+    rows.append(
+        Row(
+            f"tagging: {SECONDS:g} s, short-chunk ResCNN vs FCN (width 32), CPU",
+            t_short,
+            t_fcn,
+            "FCN",
+            target="report",
+            extra={
+                "params_ours": params.count_params(short_chunk),
+                "params_fcn": params.count_params(fcn),
+                "realtime_factor_ours": SECONDS / t_short,
+            },
+        )
+    )
+    return rows, missing
+
+
+def _quality_rows() -> list[Row]:
+    def record(task: str) -> dict:
+        return json.loads((MIR / f"{task}.json").read_text())
+
+    rows = []
+    o = record("onset")
+    for window, label in (("0.05", "±50 ms"), ("0.025", "±25 ms")):
+        rows.append(
+            Row(
+                f"onset F-measure {label} ({o['params']:,} params)",
+                o["test"][window]["f_measure"],
+                o["test_librosa"][window]["f_measure"],
+                "librosa",
+                unit="",
+                target=">= 1",
+            )
+        )
+    p = record("pitch")
+    for peer, key in (("torchcrepe tiny", "test_torchcrepe_tiny"), ("pyin", "test_pyin")):
+        rows.append(
+            Row(
+                f"pitch RPA ({p['params']:,} params, {p['test_clips']} clips)",
+                p["test"]["rpa"],
+                p[key]["rpa"],
+                peer,
+                unit="",
+                target="report",
+            )
+        )
+    m = record("multif0")
+    rows.append(
+        Row(
+            f"multi-F0 accuracy ({m['params']:,} params)",
+            m["test"]["accuracy"],
+            m["test_basic_pitch"]["accuracy"],
+            "Basic Pitch",
+            unit="",
+            target="report",
+        )
+    )
+    if (MIR / "tagging_fcn.json").exists():  # both trained with the same recipe and data
+        t, f = record("tagging"), record("tagging_fcn")
+        for metric in ("roc_auc", "pr_auc"):
+            rows.append(
+                Row(
+                    f"tagging {metric.replace('_', '-').upper()}: short-chunk ResCNN "
+                    f"({t['params']:,} params) vs FCN ({f['params']:,}), "
+                    f"{t['test']['clips']} clips",
+                    t["test"][metric],
+                    f["test"][metric],
+                    "FCN",
+                    unit="",
+                    target="report",
+                )
+            )
+    return rows
+
+
+def run() -> str:
+    sr = 22050
+    y = _music(sr)
+    rows, missing = _speed_rows(y, sr)
+    rows += _quality_rows()
+    notes = (
+        "Speed rows: the same 10 s of rendered music through our function and the peer's, "
+        "in this run (real-time factors in results/mir.json). Quality rows: held-out test "
+        "scores from benchmarks/mir/*.json, the same test clips for ours and the peer."
+    )
+    if missing:
+        notes += " Not measured (peer not installed): " + "; ".join(missing)
+    return report("mir", "MIR tasks: shipped CNNs vs published tools", rows, notes)
