@@ -42,11 +42,13 @@ def _speed_rows(y: np.ndarray, sr: int) -> tuple[list[Row], list[str]]:
     ours = {
         "onsets": partial(onset.detect_onsets, y, sr, 0.5, onset_model, norm),
         "pitch": partial(pitch.estimate_pitch, y, sr, crepe_meta["threshold"], crepe),
+        "pitch (vs full)": partial(pitch.estimate_pitch, y, sr, crepe_meta["threshold"], crepe),
         "multi-F0": partial(multif0.estimate_multi_f0, y, sr, salience_meta["threshold"], salience),
     }
     theirs = {
         "onsets": ("librosa onset_detect", partial(peers.librosa_onsets, y, sr)),
         "pitch": ("torchcrepe tiny", partial(peers.torchcrepe_pitch, y, sr, "tiny")),
+        "pitch (vs full)": ("torchcrepe full", partial(peers.torchcrepe_pitch, y, sr, "full")),
         "multi-F0": ("Basic Pitch", partial(peers.basic_pitch_multi_f0, y, sr)),
     }
     for task, fn in ours.items():
