@@ -332,8 +332,26 @@ def melspectrogram(
         sr, n_fft, hop_length, n_mels, fmin, fmax, power, str(yt.device), yt.dtype
     )
     with torch.no_grad() if not yt.requires_grad else torch.enable_grad():
-        S = transform(yt)
+        S = _in_cache_sized_batches(transform, yt)
     return S.numpy() if was_numpy else S
+
+
+def _in_cache_sized_batches(transform: torch.nn.Module, y: torch.Tensor) -> torch.Tensor:
+    """``transform(y)`` over the leading axes, a few clips at a time on the CPU.
+
+    One call on a large CPU batch is slower than the same work in pieces of about 2**20
+    samples, whose spectrograms stay in cache (``benchmarks/bench_frontend.py``); on a GPU the
+    whole batch goes at once.
+    """
+    flat = y.reshape(-1, y.shape[-1])
+    rows = max(1, _CPU_BATCH_SAMPLES // y.shape[-1])
+    if y.device.type != "cpu" or len(flat) <= rows:
+        return transform(y)
+    S = torch.cat([transform(flat[i : i + rows]) for i in range(0, len(flat), rows)])
+    return S.reshape(*y.shape[:-1], *S.shape[-2:])
+
+
+_CPU_BATCH_SAMPLES = 1 << 20
 
 
 @functools.lru_cache(maxsize=16)

@@ -51,6 +51,18 @@ def test_melspectrogram_batches_tensors(example):
     assert torch.allclose(db.amax(dim=(-2, -1)), torch.zeros(2))
 
 
+def test_large_cpu_batches_are_cut_into_pieces_with_the_same_result(example, monkeypatch):
+    y, sr = example
+    clips = np.stack([np.roll(y, 1000 * k) for k in range(6)]).reshape(2, 3, -1)
+    whole = audio.melspectrogram(torch.from_numpy(clips), sr)  # one piece
+    monkeypatch.setattr(audio, "_CPU_BATCH_SAMPLES", 2 * clips.shape[-1])  # pieces of 2 clips
+    pieces = audio.melspectrogram(torch.from_numpy(clips), sr)
+    assert pieces.shape == whole.shape == (2, 3, 128, 130)
+    torch.testing.assert_close(pieces, whole, rtol=0, atol=0)
+    one = audio.melspectrogram(clips[1, 2], sr)
+    np.testing.assert_allclose(pieces[1, 2].numpy(), one, rtol=1e-5, atol=1e-6)
+
+
 def test_stft_matches_librosa(example):
     y, _ = example
     np.testing.assert_allclose(
