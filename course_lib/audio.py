@@ -11,6 +11,7 @@ Glossary: ``y`` audio samples, ``sr`` sample rate in Hz, ``S`` a spectrogram sha
 from __future__ import annotations
 
 import functools
+import warnings
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -415,9 +416,18 @@ def cqt(
             f"the top CQT bin ({fmax:.0f} Hz) must stay below sr/2 = {sr / 2:.0f} Hz: "
             "use fewer n_bins or a lower fmin"
         )
-    C = librosa.cqt(
-        y, sr=sr, hop_length=hop_length, fmin=fmin, n_bins=n_bins, bins_per_octave=bins_per_octave
-    )
+    with warnings.catch_warnings():
+        # librosa halves the rate for each lower octave; for a clip of a few seconds the last
+        # halvings leave fewer samples than one FFT, which librosa zero-pads and warns about.
+        warnings.filterwarnings("ignore", r"n_fft=\d+ is too large", UserWarning)
+        C = librosa.cqt(
+            y,
+            sr=sr,
+            hop_length=hop_length,
+            fmin=fmin,
+            n_bins=n_bins,
+            bins_per_octave=bins_per_octave,
+        )
     return np.abs(C).astype(np.float32)
 
 

@@ -1,4 +1,4 @@
-"""Command line of the course: train a task, list the tasks.
+"""Command line of the course: train a task, list the tasks, analyse a recording.
 
 Lecture: training CNNs for music (on a GPU when there is one).
 
@@ -7,6 +7,8 @@ Lecture: training CNNs for music (on a GPU when there is one).
     python -m course_lib train tagging --config full --resume          # after a disconnect
     python -m course_lib train tagging --config full --set model=fcn --set label=genre
     torchrun --nproc_per_node=2 -m course_lib train tagging --config full   # several GPUs
+    python -m course_lib analyze song.wav                  # every shipped model on a file
+    python -m course_lib analyze song.wav --task pitch --json
 
 Each run writes into ``--out`` (default ``runs/``) a folder ``<task>-<config>[-<name>]``
 holding ``last.pt``/``best.pt`` checkpoints, ``history.csv``/``.json`` and ``results.json``
@@ -115,10 +117,24 @@ def run_training(
     return results
 
 
+def _analyze(path: str, names: list[str] | None, as_json: bool) -> int:
+    from . import audio
+    from .tasks.analyze import ANALYSES, analyze, format_analysis
+
+    try:
+        y, sr = audio.load(path)
+        result = analyze(y, sr, names or ANALYSES)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=1) if as_json else format_analysis(result))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m course_lib",
-        description="Train the course's MIR tasks.",
+        description="Train the course's MIR tasks, or run the shipped models on a recording.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=__doc__.split("\n\n", 2)[2],
     )
@@ -140,8 +156,20 @@ def main(argv: list[str] | None = None) -> int:
         metavar="KEY=VALUE",
         help="task option, repeatable (e.g. --set model=fcn --set label=genre)",
     )
+    a = sub.add_parser("analyze", help="run the shipped models on an audio file")
+    a.add_argument("path", help="a WAV/FLAC/OGG/MP3 file")
+    a.add_argument(
+        "--task",
+        action="append",
+        metavar="NAME",
+        help="tags, instrument, onsets, activity, pitch or multi_f0 (repeatable; default: all)",
+    )
+    a.add_argument("--json", action="store_true", help="print the full result as JSON")
     args = parser.parse_args(argv)
     from .tasks import available_tasks
+
+    if args.command == "analyze":
+        return _analyze(args.path, args.task, args.json)
 
     if args.command == "tasks":
         for name in available_tasks():
