@@ -120,9 +120,12 @@ def conv2d(
         )
     bias = _check_bias(bias, (weight.shape[0],), "conv2d")
     windows = extract_windows(x, weight.shape[2:], stride, padding, dilation)
-    # (N, C, Ho, Wo, kH, kW) x (O, C, kH, kW) -> (N, Ho, Wo, O)
-    out = np.tensordot(windows, weight, axes=([1, 4, 5], [1, 2, 3]))
-    out = out.transpose(0, 3, 1, 2)
+    n, c, h_out, w_out, kh, kw = windows.shape
+    # im2col: one column per output position, (C*kH*kW, N*Ho*Wo). Copying the window view in
+    # this order reads the input along its rows, about twice as fast as putting C*kH*kW last.
+    columns = windows.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * h_out * w_out)
+    out = weight.reshape(len(weight), -1) @ columns  # (C_out, N*Ho*Wo): one row per filter
+    out = out.reshape(-1, n, h_out, w_out).transpose(1, 0, 2, 3)
     if bias is not None:
         out = out + bias[None, :, None, None]
     return np.ascontiguousarray(out)
