@@ -5,6 +5,7 @@ Usage (one task per call)::
     python benchmarks/train_mir.py onset --size full --max-clips 600 --epochs 6
     python benchmarks/train_mir.py pitch --size full --max-clips 600 --epochs 4
     python benchmarks/train_mir.py tagging --size full --epochs 12 --set width=32
+    python benchmarks/train_mir.py genre --size full --epochs 10 --set model=fcn --set width=32
 
 Each run trains with :class:`course_lib.train.Trainer` on the task's ``build_task`` data,
 tunes the decision threshold on the validation split, scores the held-out test split (programs
@@ -251,10 +252,42 @@ def run_tagging(args) -> None:
     _export(f"{architecture}_tagger", model, meta, record)
 
 
+def run_genre(args) -> None:
+    """Genre classification (single label, softmax) on the tagging data; not exported."""
+    from course_lib import metrics
+
+    args.set = [*args.set, "label=genre"]
+    setup, model, record = _train("tagging", args)
+    outputs, targets = [], []
+    with torch.no_grad():
+        for x, y in setup.test_loader:
+            outputs.append(model(x).float())
+            targets.append(y)
+    y_true = torch.cat(targets).numpy()
+    y_pred = torch.cat(outputs).argmax(1).numpy()
+    classes = list(setup.info["classes"])
+    record.update(
+        task=f"genre_{setup.info['model']}",
+        model=setup.info["model"],
+        width=setup.info["width"],
+        classes=classes,
+        test_clips=len(y_true),
+        test={
+            "accuracy": metrics.accuracy(y_true, y_pred),
+            "f1_macro": metrics.f1_scores(y_true, y_pred)["macro"],
+            "confusion": metrics.confusion_matrix(y_true, y_pred, len(classes)).tolist(),
+        },
+    )
+    OUT.mkdir(exist_ok=True)
+    (OUT / f"{record['task']}.json").write_text(json.dumps(record, indent=1, default=float))
+    print(json.dumps({k: v for k, v in record.items() if k != "history"}, indent=1, default=float))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "task", choices=["onset", "pitch", "multif0", "instrument", "activity", "tagging"]
+        "task",
+        choices=["onset", "pitch", "multif0", "instrument", "activity", "tagging", "genre"],
     )
     parser.add_argument("--size", default="full")
     parser.add_argument("--root", default=None)
