@@ -83,6 +83,7 @@ def _train(task: str, args) -> tuple:
         "best_epoch": trainer.epoch,
         "machine": f"{platform.machine()}, {torch.get_num_threads()} threads, CPU only",
         "init": Path(args.init).name if args.init else None,
+        "options": list(args.set),
     }
     return setup, trainer.model.eval(), record
 

@@ -118,6 +118,37 @@ def compare_arrays(got: Any, expected: Any, *, rtol: float, atol: float) -> Case
     return CaseResult(ok, "" if ok else f"max abs error {err.max():.3g} (tolerance {atol:g})")
 
 
+def scaled_credit(value: float, scale: tuple, what: str) -> CaseResult:
+    """Partial credit from a metric scale: ``scale`` is ``((at_least, fraction), ...)``, best first.
+
+    The message names the metric, its value, the credit and the whole scale (A3, A4).
+    """
+    fraction = next((frac for threshold, frac in scale if value >= threshold), 0.0)
+    steps = ", ".join(f">= {t:.2f}: {frac:.0%}" for t, frac in scale)
+    return CaseResult(fraction > 0, f"{what} {value:.2f} gives {fraction:.0%} ({steps})", fraction)
+
+
+def _no_generated_cases(case: dict) -> None:
+    raise NotImplementedError("a hidden-data check has no generated cases")
+
+
+def hidden_data_check(
+    key: str,
+    hidden_data: Callable[[int], tuple[dict[str, np.ndarray], Any]],
+    call: Callable[[Any, dict], Any],
+    compare: Callable[[Any, Any], CaseResult],
+) -> Check:
+    """A :class:`Check` on a hidden test set rendered by the grader (A3, A4)."""
+    return Check(
+        key,
+        make_cases=lambda rng: [],
+        expected=_no_generated_cases,
+        call=call,
+        compare=compare,
+        hidden_data=hidden_data,
+    )
+
+
 def checks_for(assignment: str) -> dict[str, Check]:
     """All checks of an assignment, keyed by the test cell's grade_id."""
     if assignment not in ASSIGNMENT_MODULES:

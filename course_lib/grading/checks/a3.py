@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import CaseResult, Check
+from . import CaseResult, hidden_data_check, scaled_credit
 
 __all__ = ["CHECKS", "FORBIDDEN", "ACCURACY_SCALE", "HIDDEN_SETS"]
 
@@ -63,24 +63,7 @@ def _accuracy_scale(got, expected) -> CaseResult:
     if got.shape != expected.shape:
         return CaseResult(False, f"{got.shape[0]} genres for {expected.shape[0]} clips", 0.0)
     acc = accuracy(expected, got.astype(np.int64))
-    fraction = next((f for threshold, f in ACCURACY_SCALE if acc >= threshold), 0.0)
-    scale = ", ".join(f">= {t:.2f}: {f:.0%}" for t, f in ACCURACY_SCALE)
-    return CaseResult(
-        fraction > 0, f"hidden test accuracy {acc:.2f} gives {fraction:.0%} ({scale})", fraction
-    )
+    return scaled_credit(acc, ACCURACY_SCALE, "hidden test accuracy")
 
 
-def _unused(case: dict) -> None:  # hidden-data checks take no generated cases
-    raise NotImplementedError
-
-
-CHECKS = (
-    Check(
-        "a3/test_genre_accuracy",
-        make_cases=lambda rng: [],
-        expected=_unused,
-        call=_call,
-        compare=_accuracy_scale,
-        hidden_data=_hidden_data,
-    ),
-)
+CHECKS = (hidden_data_check("a3/test_genre_accuracy", _hidden_data, _call, _accuracy_scale),)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import CaseResult, Check
+from . import CaseResult, hidden_data_check, scaled_credit
 
 __all__ = ["CHECKS", "FORBIDDEN", "F_MEASURE_SCALE", "WINDOW_S"]
 
@@ -61,24 +61,7 @@ def _f_measure_scale(got, expected: list[np.ndarray]) -> CaseResult:
         estimate = estimate[estimate >= 0]
         scores.append(mir_eval.onset.f_measure(reference, estimate, window=WINDOW_S)[0])
     f = float(np.mean(scores))
-    fraction = next((frac for threshold, frac in F_MEASURE_SCALE if f >= threshold), 0.0)
-    scale = ", ".join(f">= {t:.2f}: {frac:.0%}" for t, frac in F_MEASURE_SCALE)
-    return CaseResult(
-        fraction > 0, f"hidden mean F-measure {f:.2f} gives {fraction:.0%} ({scale})", fraction
-    )
+    return scaled_credit(f, F_MEASURE_SCALE, "hidden mean F-measure")
 
 
-def _unused(case: dict) -> None:  # hidden-data checks take no generated cases
-    raise NotImplementedError
-
-
-CHECKS = (
-    Check(
-        "a4/test_onset_f_measure",
-        make_cases=lambda rng: [],
-        expected=_unused,
-        call=_call,
-        compare=_f_measure_scale,
-        hidden_data=_hidden_data,
-    ),
-)
+CHECKS = (hidden_data_check("a4/test_onset_f_measure", _hidden_data, _call, _f_measure_scale),)
