@@ -52,7 +52,10 @@ def _train(task: str, args) -> tuple:
         setup.model.load_state_dict(
             {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
         )
-    run_dir = Path(args.run_dir) / f"{task}-{int(time.time())}"
+    if args.resume:  # continue an interrupted or finished run to more epochs (same optimiser)
+        run_dir = Path(args.resume)
+    else:
+        run_dir = Path(args.run_dir) / f"{task}-{int(time.time())}"
     trainer = Trainer(
         setup.model,
         setup.loss_fn,
@@ -66,7 +69,12 @@ def _train(task: str, args) -> tuple:
         checkpoint_dir=run_dir,
     )
     t0 = time.time()
-    history = trainer.fit(setup.train_loader, setup.valid_loader, num_epochs=setup.num_epochs)
+    history = trainer.fit(
+        setup.train_loader,
+        setup.valid_loader,
+        num_epochs=setup.num_epochs,
+        resume=bool(args.resume),
+    )
     t_train = time.time() - t0
     trainer.load_checkpoint(run_dir / "best.pt")  # the epoch with the best validation score
     print(f"[train_mir] best epoch {trainer.epoch} ({run_dir})", flush=True)
@@ -298,6 +306,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--test-clips", type=int, default=None)
     parser.add_argument("--init", default=None, help="checkpoint file to start from")
+    parser.add_argument(
+        "--resume",
+        default=None,
+        help="a run folder (with last.pt) to continue up to --epochs in total",
+    )
     parser.add_argument(
         "--run-dir",
         default=str(Path(tempfile.gettempdir()) / "course_mir_runs"),
