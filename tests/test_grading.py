@@ -22,10 +22,12 @@ from course_lib.grading.checks import checks_for, find_forbidden_imports, get_ch
 from course_lib.grading.collect import collect
 from course_lib.grading.notebook import (
     assemble,
+    cell_source,
     nbgrader_meta,
     preflight,
     strip_hidden_tests,
     strip_solutions,
+    student_notebook,
 )
 from course_lib.grading.probe import from_jsonable, hidden_check, to_jsonable
 from course_lib.grading.release import lint_source, release, solution_submission
@@ -49,14 +51,21 @@ def source():
 
 @pytest.fixture(scope="module")
 def released(source):
-    nb = nbformat.from_dict(json.loads(json.dumps(source)))
-    for cell in nb.cells:
-        meta = nbgrader_meta(cell)
-        if meta.get("solution"):
-            cell.source = strip_solutions(cell.source, cell.cell_type)
-        elif meta.get("grade"):
-            cell.source = strip_hidden_tests(cell.source)
-    return nb
+    return student_notebook(source)
+
+
+def test_student_notebook_drops_solutions_and_hidden_tests_only(source):
+    def text(nb):
+        return "\n".join(cell_source(c) for c in nb.cells)
+
+    released = student_notebook(source)
+    assert "BEGIN SOLUTION" in text(source) and "BEGIN HIDDEN TESTS" in text(source)
+    assert "BEGIN SOLUTION" not in text(released) and "BEGIN HIDDEN TESTS" not in text(released)
+    assert [c.get("id") for c in released.cells] == [c.get("id") for c in source.cells]
+    for before, after in zip(source.cells, released.cells):
+        meta = nbgrader_meta(before)
+        if not meta.get("solution") and not meta.get("grade"):
+            assert cell_source(after) == cell_source(before)  # everything else as it was
 
 
 def _by_gid(nb, gid):

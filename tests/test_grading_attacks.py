@@ -21,7 +21,7 @@ import nbformat
 import pytest
 
 from course_lib.grading.autograde import grade_all, source_notebook
-from course_lib.grading.notebook import nbgrader_meta, strip_hidden_tests, strip_solutions
+from course_lib.grading.notebook import nbgrader_meta, student_notebook
 from course_lib.grading.release import solution_submission
 from course_lib.grading.sandbox import SandboxPolicy, _processes, isolation_mode
 
@@ -65,14 +65,7 @@ WRONG = {
 
 def _release(source: dict) -> nbformat.NotebookNode:
     """What nbgrader's generate_assignment gives students (solutions and hidden tests out)."""
-    nb = nbformat.from_dict(json.loads(json.dumps(source)))
-    for cell in nb.cells:
-        meta = nbgrader_meta(cell)
-        if meta.get("solution"):
-            cell.source = strip_solutions(cell.source, cell.cell_type)
-        elif meta.get("grade"):
-            cell.source = strip_hidden_tests(cell.source)
-    return nb
+    return student_notebook(source)
 
 
 def _answers(nb, answers: dict[str, str]):

@@ -16,7 +16,7 @@ import pytest
 from course_lib.grading.__main__ import main
 from course_lib.grading.autograde import source_notebook
 from course_lib.grading.kube import MOUNT, job_manifest
-from course_lib.grading.notebook import nbgrader_meta, strip_hidden_tests, strip_solutions
+from course_lib.grading.notebook import student_notebook
 from course_lib.grading.release import solution_submission
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,13 +28,7 @@ def course(tmp_path_factory):
     course = tmp_path_factory.mktemp("kube") / "course"
     shutil.copytree(ROOT / "assignments" / "source" / "a1", course / "source" / "a1")
     source = source_notebook(course, "a1")
-    released = nbformat.from_dict(json.loads(json.dumps(source)))
-    for cell in released.cells:
-        meta = nbgrader_meta(cell)
-        if meta.get("solution"):
-            cell.source = strip_solutions(cell.source, cell.cell_type)
-        elif meta.get("grade"):
-            cell.source = strip_hidden_tests(cell.source)
+    released = student_notebook(source)
     for student, nb in (("ann", released), ("ben", solution_submission(source, released))):
         path = course / "submitted" / student / "a1" / "a1.ipynb"
         path.parent.mkdir(parents=True)

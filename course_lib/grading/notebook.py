@@ -30,6 +30,7 @@ __all__ = [
     "strip_solutions",
     "graded_cells",
     "grading_notebook",
+    "student_notebook",
     "MAX_NOTEBOOK_BYTES",
 ]
 
@@ -99,6 +100,20 @@ def grading_notebook(source: dict) -> nbformat.NotebookNode:
     for cell in nb.cells:
         if nbgrader_meta(cell).get("solution"):
             cell.source = strip_solutions(cell_source(cell), cell.cell_type)
+    return nb
+
+
+def student_notebook(source: dict) -> nbformat.NotebookNode:
+    """What students receive: the source without solutions and without hidden tests.
+
+    The same cells and ids as nbgrader's ``generate_assignment`` output, built in memory
+    (for tests and for submissions made up from the release).
+    """
+    nb = grading_notebook(source)
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        if meta.get("grade") and not meta.get("solution"):
+            cell.source = strip_hidden_tests(cell_source(cell))
     return nb
 
 
