@@ -63,11 +63,6 @@ WRONG = {
 }
 
 
-def _release(source: dict) -> nbformat.NotebookNode:
-    """What nbgrader's generate_assignment gives students (solutions and hidden tests out)."""
-    return student_notebook(source)
-
-
 def _answers(nb, answers: dict[str, str]):
     for cell in nb.cells:
         gid = nbgrader_meta(cell).get("grade_id")
@@ -165,7 +160,7 @@ while True:
 
 def _build(tmp: Path, source: dict, course: Path) -> dict[str, tuple[Path, float | None, str]]:
     """All attack submissions: name -> (path, expected auto score or None, status)."""
-    released = _release(source)
+    released = student_notebook(source)
     solved = solution_submission(source, released)
     all_wrong = dict(WRONG)
 
