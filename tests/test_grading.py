@@ -376,8 +376,9 @@ def test_module_entry_point_help():
 
 def test_limits_only_mode_still_grades_and_kills_leftovers(tmp_path, source, released):
     sub = solution_submission(source, released)
+    sleeper = f"311.{os.getpid()}"  # unique to this process: other test runs may grade too
     _by_gid(sub, "pool2d").source = (
-        "import subprocess\nsubprocess.Popen(['sleep', '311'], start_new_session=True)\n"
+        f"import subprocess\nsubprocess.Popen(['sleep', '{sleeper}'], start_new_session=True)\n"
         + (_by_gid(sub, "pool2d").source.replace("windows.max", "windows.min"))
     )
     path = tmp_path / "sub.ipynb"
@@ -387,7 +388,7 @@ def test_limits_only_mode_still_grades_and_kills_leftovers(tmp_path, source, rel
     assert res.isolation == "limits-only"
     assert res.auto_score == 8.0, [(c.grade_id, c.message) for c in res.cells]
     assert any("leftover" in w for w in res.warnings)
-    sleeping = subprocess.run(["pgrep", "-f", "sleep 311"], capture_output=True, text=True)
+    sleeping = subprocess.run(["pgrep", "-f", f"sleep {sleeper}"], capture_output=True, text=True)
     assert sleeping.stdout.strip() == ""
 
 

@@ -131,13 +131,16 @@ for other in glob.glob({others!r}):
     print("OTHER SUBMISSION VISIBLE", other)
 """
 
-BACKGROUND = """
+# The sleepers' argument is unique to this test process: pytest-xdist may run this module in
+# two workers at once, and each must only look for the processes of its own submission.
+SLEEPER = f"307.{os.getpid()}"
+BACKGROUND = f"""
 import os, subprocess, time
-subprocess.Popen(["sleep", "307"], start_new_session=True)
+subprocess.Popen(["sleep", "{SLEEPER}"], start_new_session=True)
 if os.fork() == 0:
     os.setsid()
     if os.fork() == 0:
-        os.execvp("sleep", ["sleep", "307"])  # a daemon: double fork, own session
+        os.execvp("sleep", ["sleep", "{SLEEPER}"])  # a daemon: double fork, own session
     os._exit(0)
 """
 
@@ -252,7 +255,7 @@ def _sleepers() -> list[int]:
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
-        if b"307" in cmd.split(b"\0") and state != "Z":
+        if SLEEPER.encode() in cmd.split(b"\0") and state != "Z":
             found.append(pid)
     return found
 
