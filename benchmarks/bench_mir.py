@@ -35,15 +35,14 @@ def _music(sr: int = 22050) -> np.ndarray:
 
 def _speed_rows(y: np.ndarray, sr: int) -> tuple[list[Row], list[str]]:
     rows, missing = [], []
-    onset_model, onset_meta = checkpoints.load_checkpoint("onset_cnn")
-    norm = (onset_meta["mean"], onset_meta["std"])
-    crepe, crepe_meta = checkpoints.load_checkpoint("crepe_tiny")
-    salience, salience_meta = checkpoints.load_checkpoint("salience_small")
+    onset_model = checkpoints.load_checkpoint("onset_cnn")[0]
+    crepe = checkpoints.load_checkpoint("crepe_tiny")[0]
+    salience = checkpoints.load_checkpoint("salience_small")[0]
     ours = {
-        "onsets": partial(onset.detect_onsets, y, sr, 0.5, onset_model, norm),
-        "pitch": partial(pitch.estimate_pitch, y, sr, crepe_meta["threshold"], crepe),
-        "pitch (vs full)": partial(pitch.estimate_pitch, y, sr, crepe_meta["threshold"], crepe),
-        "multi-F0": partial(multif0.estimate_multi_f0, y, sr, salience_meta["threshold"], salience),
+        "onsets": partial(onset.detect_onsets, y, sr, model=onset_model, threshold=0.5),
+        "pitch": partial(pitch.estimate_pitch, y, sr, model=crepe),
+        "pitch (vs full)": partial(pitch.estimate_pitch, y, sr, model=crepe),
+        "multi-F0": partial(multif0.estimate_multi_f0, y, sr, model=salience),
     }
     theirs = {
         "onsets": ("librosa onset_detect", partial(peers.librosa_onsets, y, sr)),

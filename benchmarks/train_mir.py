@@ -115,9 +115,9 @@ def run_onset(args) -> None:
     setup, model, record = _train("onset", args)
     norm = (setup.info["mean"], setup.info["std"])
     manifest = load_dataset("onsets", args.size, root=args.root, seed=args.seed)
-    threshold, valid_f = onset.fit_threshold(model, norm, manifest, "valid")
+    threshold, valid_f = onset.fit_threshold(model, manifest, "valid")
     ours = onset.evaluate_detector(
-        lambda y, sr: onset.detect_onsets(y, sr, threshold, model, norm), manifest
+        lambda y, sr: onset.detect_onsets(y, sr, model=model, threshold=threshold), manifest
     )
     peer = onset.evaluate_detector(
         lambda y, sr: librosa.onset.onset_detect(y=y, sr=sr, units="time"), manifest
@@ -136,7 +136,9 @@ def run_pitch(args) -> None:
     threshold, valid_oa = pitch.fit_voicing_threshold(model, manifest, "valid", args.test_clips)
     limit = args.test_clips
     ours = pitch.evaluate_estimator(
-        lambda y, sr: pitch.estimate_pitch(y, sr, threshold, model), manifest, limit=limit
+        lambda y, sr: pitch.estimate_pitch(y, sr, model=model, threshold=threshold),
+        manifest,
+        limit=limit,
     )
     tiny = pitch.evaluate_estimator(
         lambda y, sr: peers.torchcrepe_pitch(y, sr, "tiny"), manifest, limit=limit
@@ -166,7 +168,9 @@ def run_multif0(args) -> None:
     manifest = load_dataset("multif0", args.size, root=args.root, seed=args.seed + 100)
     limit = args.test_clips
     ours = multif0.evaluate_estimator(
-        lambda y, sr: multif0.estimate_multi_f0(y, sr, threshold, model), manifest, limit=limit
+        lambda y, sr: multif0.estimate_multi_f0(y, sr, model=model, threshold=threshold),
+        manifest,
+        limit=limit,
     )
     peer = multif0.evaluate_estimator(peers.basic_pitch_multi_f0, manifest, limit=limit)
     record.update(
@@ -201,13 +205,13 @@ def run_activity(args) -> None:
     setup, model, record = _train("activity", args)
     norm = (setup.info["mean"], setup.info["std"])
     manifest = load_dataset("activity", args.size, root=args.root, seed=args.seed)
-    threshold, valid_f = activity.fit_threshold(model, norm, manifest, "valid", args.test_clips)
+    threshold, valid_f = activity.fit_threshold(model, manifest, "valid", args.test_clips)
     record.update(
         threshold=threshold,
         valid_f1=valid_f,
         test_clips=args.test_clips,
         test=activity.evaluate_detector(
-            lambda y, sr: activity.detect_activity(y, sr, threshold, model, norm)[1],
+            lambda y, sr: activity.detect_activity(y, sr, model=model, threshold=threshold)[1],
             manifest,
             limit=args.test_clips,
         ),
@@ -233,7 +237,7 @@ def run_tagging(args) -> None:
     def clip_scores(split: str):
         y_true, y_score = [], []
         for item in manifest.split(split)[: args.test_clips]:
-            p = tagging.tag_probabilities(*audio.load(manifest.audio_path(item)), model)
+            p = tagging.tag_probabilities(*audio.load(manifest.audio_path(item)), model=model)
             y_score.append([p[t] for t in TAGS])
             y_true.append([t in item.labels["tags"] for t in TAGS])
         return np.array(y_true, int), np.array(y_score)

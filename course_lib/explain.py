@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from . import audio
+from .tasks import model_device
 
 __all__ = [
     "conv_layers",
@@ -98,7 +99,7 @@ def compute_activations(model: nn.Module, x, layer: str, rectify: bool = True) -
     A : ndarray, shape (n_filters, n_freq, n_time) for Conv2d, (n_filters, n_time) for Conv1d
     """
     conv = _get_layer(model, layer)
-    batch = _as_batch(model, x)
+    batch = _as_batch(model, x).to(model_device(model))  # the input goes where the weights are
     captured: list[torch.Tensor] = []
     handle = conv.register_forward_hook(lambda _m, _i, out: captured.append(out.detach()))
     was_training = model.training
@@ -318,7 +319,7 @@ def explain_filter(
     was_training = frontend.training
     frontend.eval()
     with torch.no_grad():
-        S = frontend(torch.from_numpy(y)[None])[0, 0].cpu().numpy()  # (n_mels, n_frames)
+        S = frontend(torch.from_numpy(y)[None].to(model_device(model)))[0, 0].cpu().numpy()
     frontend.train(was_training)
     A = compute_activations(model, y, layer)[index]
     curve = activation_over_time(A, S.shape[1])

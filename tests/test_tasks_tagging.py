@@ -46,7 +46,7 @@ def test_tag_probabilities_average_half_overlapping_windows():
     logits = torch.linspace(-3, 3, len(TAGS))
     model = _FixedTagger(logits)
     y = np.zeros(6 * SR, np.float32)
-    p = tagging.tag_probabilities(y, SR, model)
+    p = tagging.tag_probabilities(y, SR, model=model)
     assert model.seen == [(3, 3 * SR)]  # 6 s in 3-s windows every 1.5 s
     expected = dict(zip(TAGS, torch.sigmoid(logits).tolist()))
     assert p == pytest.approx(expected)
@@ -55,9 +55,9 @@ def test_tag_probabilities_average_half_overlapping_windows():
 
 def test_tag_probabilities_resample_and_pad():
     model = _FixedTagger(torch.zeros(len(TAGS)))
-    tagging.tag_probabilities(np.zeros(6 * 44100, np.float32), 44100, model)
+    tagging.tag_probabilities(np.zeros(6 * 44100, np.float32), 44100, model=model)
     assert model.seen[-1] == (3, 3 * SR)  # 6 s at 44.1 kHz, windows of 3 s at 22.05 kHz
-    tagging.tag_probabilities(np.zeros(int(1.5 * SR), np.float32), SR, model)
+    tagging.tag_probabilities(np.zeros(int(1.5 * SR), np.float32), SR, model=model)
     assert model.seen[-1] == (1, 3 * SR)  # shorter than a window: one zero-padded window
 
 
@@ -81,12 +81,14 @@ def test_predict_tags_applies_the_threshold():
 )
 def test_bad_audio_is_refused(y, sr, match):
     with pytest.raises(ValueError, match=match):
-        tagging.tag_probabilities(y, sr, _FixedTagger(torch.zeros(len(TAGS))))
+        tagging.tag_probabilities(y, sr, model=_FixedTagger(torch.zeros(len(TAGS))))
 
 
 def test_a_model_with_the_wrong_number_of_outputs_is_refused():
     with pytest.raises(ValueError, match=f"expected one per tag \\({len(TAGS)}\\)"):
-        tagging.tag_probabilities(np.zeros(4 * SR, np.float32), SR, _FixedTagger(torch.zeros(5)))
+        tagging.tag_probabilities(
+            np.zeros(4 * SR, np.float32), SR, model=_FixedTagger(torch.zeros(5))
+        )
 
 
 def test_shipped_tagger_on_a_held_out_split(tmp_path):
@@ -100,6 +102,6 @@ def test_shipped_tagger_on_a_held_out_split(tmp_path):
     # the default path (no model given) loads the same checkpoint and its tuned threshold
     item = manifest.split("test")[0]
     y, sr = audio.load(manifest.audio_path(item))
-    p = tagging.tag_probabilities(y, sr, model)
+    p = tagging.tag_probabilities(y, sr, model=model)
     expected = sorted(t for t, v in p.items() if v >= meta["threshold"])
     assert sorted(tagging.predict_tags(y, sr)) == expected

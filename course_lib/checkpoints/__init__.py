@@ -17,6 +17,7 @@ back as float32.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 from pathlib import Path
@@ -246,14 +247,8 @@ def load_checkpoint(name: str) -> tuple[torch.nn.Module, dict[str, Any]]:
     entry = REGISTRY[name]
     if not path.exists():
         raise ValueError(f"checkpoint file {path.name} is missing: reinstall course_lib")
-    digest = sha256_of(path)
-    if digest != entry["sha256"]:
-        raise ValueError(
-            f"checkpoint {path.name} has sha256 {digest[:12]}..., expected "
-            f"{entry['sha256'][:12]}...: the file is corrupted or was replaced; "
-            "reinstall course_lib"
-        )
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    stat = path.stat()
+    state = _verified_state(str(path), entry["sha256"], stat.st_size, stat.st_mtime_ns)
     model = _build(entry)
     model.load_state_dict(
         {k: v.float() if v.is_floating_point() else v for k, v in state["model"].items()}
@@ -264,7 +259,23 @@ def load_checkpoint(name: str) -> tuple[torch.nn.Module, dict[str, Any]]:
         for k, v in state.get("meta", {}).items()
     }
     meta["entry"] = dict(entry)
+    from ..tasks import attach_preprocessing
+
+    attach_preprocessing(model, **{k: meta[k] for k in ("mean", "std", "threshold") if k in meta})
     return model, meta
+
+
+@functools.lru_cache(maxsize=16)
+def _verified_state(path: str, sha256: str, size: int, mtime_ns: int) -> dict[str, Any]:
+    """The checkpoint's contents after its sha256 check; read once per process and file version
+    (``size`` and ``mtime_ns`` are part of the key, so a replaced file is checked again)."""
+    digest = sha256_of(path)
+    if digest != sha256:
+        raise ValueError(
+            f"checkpoint {Path(path).name} has sha256 {digest[:12]}..., expected "
+            f"{sha256[:12]}...: the file is corrupted or was replaced; reinstall course_lib"
+        )
+    return torch.load(path, map_location="cpu", weights_only=True)
 
 
 def save_checkpoint(

@@ -18,6 +18,15 @@ Create ``course_lib/tasks/<name>.py`` that defines::
 
 (``root``: the dataset folder parent, as in :func:`course_lib.data.load_dataset`;
 ``options``: task-specific keyword arguments given on the command line as ``--set key=value``).
+Running a model
+---------------
+The six task functions share one signature, ``fn(y, sr, *, model=None, threshold=None,
+device=None)``: ``model`` defaults to the shipped checkpoint, ``threshold`` to the one stored
+with the model, and the model runs on its own device (or on ``device``); results come back as
+NumPy arrays on the CPU. A model carries its input normalisation
+(:func:`attach_preprocessing`; :func:`build_task` and
+:func:`course_lib.checkpoints.load_checkpoint` attach it).
+
 Nothing else has to be edited: :func:`available_tasks` lists every module of this package
 that defines ``build_task``, and :func:`get_task` imports it on demand.
 """
@@ -32,7 +41,45 @@ from typing import Any
 
 from torch import nn
 
-__all__ = ["TaskSetup", "available_tasks", "get_task", "build_task"]
+from ._common import attach_preprocessing, model_device, preprocessing_of
+
+__all__ = [
+    "TaskSetup",
+    "available_tasks",
+    "get_task",
+    "build_task",
+    "attach_preprocessing",
+    "preprocessing_of",
+    "model_device",
+    # the six ready-to-use task functions, one signature: fn(y, sr, *, model=None,
+    # threshold=None, device=None); imported on first use
+    "predict_tags",
+    "detect_onsets",
+    "predict_instrument",
+    "detect_activity",
+    "estimate_pitch",
+    "estimate_multi_f0",
+]
+
+_TASK_FUNCTIONS = {
+    "predict_tags": "tagging",
+    "detect_onsets": "onset",
+    "predict_instrument": "instrument",
+    "detect_activity": "activity",
+    "estimate_pitch": "pitch",
+    "estimate_multi_f0": "multif0",
+}
+
+
+def __getattr__(name: str):
+    if name in _TASK_FUNCTIONS:
+        module = importlib.import_module(f"{__name__}.{_TASK_FUNCTIONS[name]}")
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 @dataclass
@@ -112,4 +159,6 @@ def build_task(
     setup = get_task(name)(config, root=root, seed=seed, **options)
     if not isinstance(setup, TaskSetup):
         raise TypeError(f"course_lib.tasks.{name}.build_task must return a TaskSetup")
+    # the model carries its input normalisation, so the task functions can run it directly
+    attach_preprocessing(setup.model, mean=setup.info.get("mean"), std=setup.info.get("std"))
     return setup

@@ -18,7 +18,16 @@ from torch.utils.data import Dataset
 from .. import audio
 from ..models.instrument import ActivityCNN
 from . import TaskSetup
-from ._common import augment_spectrogram, prepare_audio, shipped_or_given, tune_threshold
+from ._common import (
+    attach_preprocessing,
+    augment_spectrogram,
+    prepare_audio,
+    resolve_model,
+    run_model,
+    standardise,
+    threshold_of,
+    tune_threshold,
+)
 
 __all__ = [
     "SR",
@@ -150,22 +159,32 @@ def frame_scores(reference: np.ndarray, estimate: np.ndarray) -> dict[str, float
     }
 
 
-def activity_probability(y: np.ndarray, sr: int, model=None, normalisation=None) -> np.ndarray:
-    """Lead-activity probability ``(n_frames,)`` every 10 ms."""
+def activity_probability(y: np.ndarray, sr: int, *, model=None, device=None) -> np.ndarray:
+    """Lead-activity probability ``(n_frames,)`` every 10 ms, on the model's device."""
     F = activity_features(y, sr)
-    model, normalisation = shipped_or_given("activity_cnn", model, normalisation)
-    x = torch.from_numpy(((F - normalisation[0]) / normalisation[1]).astype(np.float32))
-    model.eval()
-    with torch.no_grad():
-        return torch.sigmoid(model(x[None, None]))[0].numpy()
+    model, device = resolve_model("activity_cnn", model, device)
+    x = standardise(F, model)[None, None]
+    return run_model(model, x, device, lambda m, b: torch.sigmoid(m(b)))[0]
 
 
 def detect_activity(
-    y: np.ndarray, sr: int, threshold: float | None = None, model=None, normalisation=None
+    y: np.ndarray, sr: int, *, model=None, threshold: float | None = None, device=None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Frames where the lead voice sounds, with the shipped checkpoint.
 
     Lecture: event-level MIR (singing-voice / lead-instrument detection).
+
+    Parameters
+    ----------
+    y : ndarray (n_samples,), mono float audio; resampled to 22,050 Hz when ``sr`` differs
+    sr : int
+    model : ActivityCNN, optional
+        A trained model carrying its input normalisation (``TaskSetup.model``); default: the
+        shipped checkpoint.
+    threshold : float, optional
+        Default: the model's stored one (tuned on the validation split), else 0.5.
+    device : str or torch.device, optional
+        Where to run the model (default: where it is).
 
     Returns
     -------
@@ -173,13 +192,10 @@ def detect_activity(
     active : ndarray of bool (n_frames,)
     probability : ndarray (n_frames,)
     """
-    if model is None and threshold is None:
-        from ..checkpoints import load_checkpoint
-
-        threshold = float(load_checkpoint("activity_cnn")[1]["threshold"])
-    p = activity_probability(y, sr, model, normalisation)
+    model, device = resolve_model("activity_cnn", model, device)
+    p = activity_probability(y, sr, model=model, device=device)
     times = np.arange(len(p)) * HOP / SR
-    return times, p >= (0.5 if threshold is None else threshold), p
+    return times, p >= threshold_of(model, threshold, 0.5), p
 
 
 def energy_activity(y: np.ndarray, sr: int, fmin: float = 500.0) -> np.ndarray:
@@ -200,12 +216,12 @@ def evaluate_detector(detect, manifest, split: str = "test", limit=None) -> dict
     return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
 
 
-def fit_threshold(model, normalisation, manifest, split="valid", limit=None):
-    """Threshold maximising the mean frame F1 on ``split``."""
+def fit_threshold(model, manifest, split="valid", limit=None, *, device=None):
+    """Threshold maximising the mean frame F1 on ``split``; returns ``(threshold, f1)``."""
     probs, refs = [], []
     for item in manifest.split(split)[:limit]:
         y, sr = audio.load(manifest.audio_path(item))
-        p = activity_probability(y, sr, model, normalisation)
+        p = activity_probability(y, sr, model=model, device=device)
         probs.append(p)
         refs.append(_labels_at(manifest, item, len(p)))
 
@@ -261,7 +277,7 @@ def build_task(
     torch.manual_seed(seed)
     return TaskSetup(
         name="activity",
-        model=ActivityCNN(N_MELS),
+        model=attach_preprocessing(ActivityCNN(N_MELS), mean=train.mean, std=train.std),
         loss_fn=loss_fn,
         train_loader=make_loader(train, batch, shuffle=True, seed=seed),
         valid_loader=make_loader(valid, 32),

@@ -30,7 +30,7 @@ def _tags(y: np.ndarray, sr: int) -> dict[str, Any]:
     from .tagging import tag_probabilities
 
     model, meta = load_checkpoint("short_chunk_tagger")
-    p = tag_probabilities(y, sr, model)
+    p = tag_probabilities(y, sr, model=model)
     return {
         "predicted": [t for t, v in p.items() if v >= meta["threshold"]],
         "probabilities": p,

@@ -21,7 +21,7 @@ from torch.utils.data import Dataset
 from .. import audio, metrics
 from ..models.instrument import InstrumentCNN
 from . import TaskSetup
-from ._common import augment_spectrogram, prepare_audio
+from ._common import augment_spectrogram, prepare_audio, resolve_model, run_model, threshold_of
 
 __all__ = [
     "SR",
@@ -158,21 +158,18 @@ def _load_split(manifest, split, limit=None):
     return feats, labels
 
 
-def instrument_probabilities(y: np.ndarray, sr: int, model=None) -> np.ndarray:
-    """Class probabilities ``(8,)`` of a clip: mean softmax over 1-s excerpts (hop 0.5 s)."""
+def instrument_probabilities(y: np.ndarray, sr: int, *, model=None, device=None) -> np.ndarray:
+    """Class probabilities ``(8,)`` of a clip: mean softmax over 1-s excerpts (hop 0.5 s),
+    computed on the model's device (or ``device``), returned on the CPU."""
     F = instrument_features(y, sr)
-    if model is None:
-        from ..checkpoints import load_checkpoint
-
-        model = load_checkpoint("instrument_cnn")[0]
-    chunks = audio.chunk(F, EXCERPT, EXCERPT // 2)  # (n_excerpts, 128, 43)
-    model.eval()
-    with torch.no_grad():
-        logits = model(torch.from_numpy(chunks)[:, None])
-    return torch.softmax(logits, dim=1).mean(0).numpy()
+    model, device = resolve_model("instrument_cnn", model, device)
+    chunks = audio.chunk(F, EXCERPT, EXCERPT // 2)[:, None]  # (n_excerpts, 1, 128, 43)
+    return run_model(model, chunks, device, lambda m, b: torch.softmax(m(b), dim=1)).mean(0)
 
 
-def predict_instrument(y: np.ndarray, sr: int, model=None) -> tuple[str, dict[str, float]]:
+def predict_instrument(
+    y: np.ndarray, sr: int, *, model=None, threshold: float | None = None, device=None
+) -> tuple[str, dict[str, float]]:
     """The instrument family playing in a clip, with the shipped checkpoint.
 
     Lecture: event-level MIR (instrument recognition).
@@ -183,14 +180,24 @@ def predict_instrument(y: np.ndarray, sr: int, model=None) -> tuple[str, dict[st
         Mono float audio of one instrument (at least 0.25 s); resampled to 22,050 Hz.
     sr : int
     model : InstrumentCNN, optional
+        Default: the shipped checkpoint.
+    threshold : float, optional
+        The smallest probability the most likely family must reach to be named; below it
+        the label is ``"unknown"`` (default: the model's stored one, else 0: always a family).
+    device : str or torch.device, optional
+        Where to run the model (default: where it is).
 
     Returns
     -------
-    label : str, one of :data:`CLASSES`
+    label : str, one of :data:`CLASSES` (or ``"unknown"``, see ``threshold``)
     probabilities : dict mapping each class to its probability
     """
-    p = instrument_probabilities(y, sr, model)
-    return CLASSES[int(p.argmax())], {c: float(v) for c, v in zip(CLASSES, p)}
+    model, device = resolve_model("instrument_cnn", model, device)
+    p = instrument_probabilities(y, sr, model=model, device=device)
+    label = (
+        CLASSES[int(p.argmax())] if p.max() >= threshold_of(model, threshold, 0.0) else "unknown"
+    )
+    return label, {c: float(v) for c, v in zip(CLASSES, p)}
 
 
 def evaluate_classifier(model, manifest, split: str = "test", limit=None) -> dict[str, float]:
@@ -199,7 +206,7 @@ def evaluate_classifier(model, manifest, split: str = "test", limit=None) -> dic
     for item in manifest.split(split)[:limit]:
         y, sr = audio.load(manifest.audio_path(item))
         y_true.append(CLASSES.index(item.labels["instrument"]))
-        y_pred.append(int(instrument_probabilities(y, sr, model).argmax()))
+        y_pred.append(int(instrument_probabilities(y, sr, model=model).argmax()))
     f1 = metrics.f1_scores(y_true, y_pred)
     return {
         "accuracy": metrics.accuracy(y_true, y_pred),

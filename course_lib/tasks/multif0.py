@@ -24,7 +24,7 @@ from torch.utils.data import Dataset
 from .. import audio
 from ..models.salience import WIDTHS, DeepSalience
 from . import TaskSetup
-from ._common import prepare_audio, tune_threshold
+from ._common import prepare_audio, resolve_model, run_model, threshold_of, tune_threshold
 
 __all__ = [
     "SR",
@@ -188,23 +188,24 @@ def multipitch_scores(ref_times, ref_freqs, est_times, est_freqs) -> dict[str, f
     }
 
 
-def salience_map(y_or_features, sr: int | None = SR, model=None) -> np.ndarray:
-    """Salience ``(360, n_frames)`` in [0, 1] of audio (or of precomputed HCQT features)."""
+def salience_map(y_or_features, sr: int | None = SR, *, model=None, device=None) -> np.ndarray:
+    """Salience ``(360, n_frames)`` in [0, 1] of audio (or of precomputed HCQT features when
+    ``sr`` is None), computed on the model's device (or ``device``), returned on the CPU."""
     if sr is None:
         F = np.asarray(y_or_features, dtype=np.float32)
     else:
         F = multif0_features(y_or_features, sr)
-    if model is None:
-        from ..checkpoints import load_checkpoint
-
-        model = load_checkpoint("salience_small")[0]
-    model.eval()
-    with torch.no_grad():
-        return torch.sigmoid(model(torch.from_numpy(F)[None]))[0].numpy()
+    model, device = resolve_model("salience_small", model, device)
+    return run_model(model, F[None], device, lambda m, b: torch.sigmoid(m(b)))[0]
 
 
 def estimate_multi_f0(
-    y: np.ndarray, sr: int, threshold: float | None = None, model: DeepSalience | None = None
+    y: np.ndarray,
+    sr: int,
+    *,
+    model: DeepSalience | None = None,
+    threshold: float | None = None,
+    device=None,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Frame-wise sets of f0s of polyphonic audio, with the shipped deep-salience checkpoint.
 
@@ -215,22 +216,22 @@ def estimate_multi_f0(
     y : ndarray (n_samples,)
         Mono float audio, at least 50 ms; resampled to 22,050 Hz when ``sr`` differs.
     sr : int
-    threshold : float, optional
-        Salience threshold of the peak picking (default: the checkpoint's, tuned on the
-        validation split; 0.3 with your own ``model``).
     model : DeepSalience, optional
+        Default: the shipped checkpoint.
+    threshold : float, optional
+        Salience threshold of the peak picking (default: the model's stored one, tuned on the
+        validation split; 0.3 for a model without one).
+    device : str or torch.device, optional
+        Where to run the model (default: where it is).
 
     Returns
     -------
     times : ndarray (n_frames,), seconds (11.6 ms apart)
     f0s : list of ndarrays, the f0s (Hz) active in each frame (possibly empty)
     """
-    if model is None and threshold is None:
-        from ..checkpoints import load_checkpoint
-
-        threshold = float(load_checkpoint("salience_small")[1]["threshold"])
-    S = salience_map(y, sr, model)
-    return salience_to_multi_f0(S, 0.3 if threshold is None else threshold)
+    model, device = resolve_model("salience_small", model, device)
+    S = salience_map(y, sr, model=model, device=device)
+    return salience_to_multi_f0(S, threshold_of(model, threshold, 0.3))
 
 
 def evaluate_estimator(estimate, manifest, split: str = "test", limit=None) -> dict[str, float]:
@@ -246,9 +247,10 @@ def evaluate_estimator(estimate, manifest, split: str = "test", limit=None) -> d
     return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
 
 
-def fit_threshold(model, features, notes) -> tuple[float, float]:
-    """Peak-picking threshold maximising the mean multi-pitch accuracy on given clips."""
-    maps = [salience_map(F, None, model) for F in features]
+def fit_threshold(model, features, notes, *, device=None) -> tuple[float, float]:
+    """Peak-picking threshold maximising the mean multi-pitch accuracy on given clips
+    (HCQT ``features`` and their ``notes``); returns ``(threshold, accuracy)``."""
+    maps = [salience_map(F, None, model=model, device=device) for F in features]
 
     def score(t):
         rows = []

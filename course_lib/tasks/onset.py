@@ -23,7 +23,15 @@ from .. import audio
 from ..data.datasets import onset_target
 from ..models.onset import CONTEXT, N_BANDS, OnsetCNN
 from . import TaskSetup
-from ._common import prepare_audio, shipped_or_given, tune_threshold
+from ._common import (
+    attach_preprocessing,
+    prepare_audio,
+    resolve_model,
+    run_model,
+    standardise,
+    threshold_of,
+    tune_threshold,
+)
 
 __all__ = [
     "SR",
@@ -222,7 +230,7 @@ def build_task(
     torch.manual_seed(seed)
     return TaskSetup(
         name="onset",
-        model=OnsetCNN(),
+        model=attach_preprocessing(OnsetCNN(), mean=train.mean, std=train.std),
         loss_fn=loss_fn,
         train_loader=make_loader(train, batch, shuffle=True, seed=seed),
         valid_loader=make_loader(valid, 2048),
@@ -241,23 +249,25 @@ def build_task(
     )
 
 
-def onset_activation(y: np.ndarray, sr: int, model=None, normalisation=None) -> np.ndarray:
-    """Frame-wise onset probability ``(n_frames,)`` at 22,050 / 220 frames per second."""
+def onset_activation(y: np.ndarray, sr: int, *, model=None, device=None) -> np.ndarray:
+    """Frame-wise onset probability ``(n_frames,)`` at 22,050 / 220 frames per second.
+
+    Runs on the model's device (or ``device``); the model's attached mean/std standardise the
+    features (see :func:`course_lib.tasks.attach_preprocessing`).
+    """
     features = onset_features(y, sr)
-    model, normalisation = shipped_or_given("onset_cnn", model, normalisation)
-    mean, std = normalisation
-    x = torch.from_numpy(((features - mean) / std).astype(np.float32))
-    model.eval()
-    with torch.no_grad():
-        return torch.sigmoid(model.forward_sequence(x)).numpy()
+    model, device = resolve_model("onset_cnn", model, device)
+    x = standardise(features, model)
+    return run_model(model, x, device, lambda m, b: torch.sigmoid(m.forward_sequence(b)))
 
 
 def detect_onsets(
     y: np.ndarray,
     sr: int,
-    threshold: float | None = None,
+    *,
     model: OnsetCNN | None = None,
-    normalisation=None,
+    threshold: float | None = None,
+    device=None,
 ) -> np.ndarray:
     """Onset times in seconds of a mono recording, with the shipped CNN.
 
@@ -269,22 +279,22 @@ def detect_onsets(
         Mono float audio (use ``course_lib.audio.to_mono`` for stereo), at least 0.1 s.
     sr : int
         Its sample rate; audio is resampled to 22,050 Hz when it differs.
+    model : OnsetCNN, optional
+        A trained model carrying its input normalisation (``TaskSetup.model``); default: the
+        shipped checkpoint.
     threshold : float, optional
-        Peak-picking threshold on the onset probability (default: the checkpoint's, tuned on
-        the validation split).
-    model, normalisation : optional
-        A trained :class:`OnsetCNN` and its ``(mean, std)``; default: the shipped checkpoint.
+        Peak-picking threshold on the onset probability (default: the model's stored one,
+        tuned on the validation split; 0.5 for a model without one).
+    device : str or torch.device, optional
+        Where to run the model (default: where it is).
 
     Returns
     -------
-    ndarray of float, onset times in seconds, increasing.
+    ndarray of float, onset times in seconds, increasing (on the CPU).
     """
-    if model is None and threshold is None:
-        from ..checkpoints import load_checkpoint
-
-        threshold = float(load_checkpoint("onset_cnn")[1]["threshold"])
-    activation = onset_activation(y, sr, model, normalisation)
-    return pick_peaks(activation, 0.5 if threshold is None else threshold)
+    model, device = resolve_model("onset_cnn", model, device)
+    activation = onset_activation(y, sr, model=model, device=device)
+    return pick_peaks(activation, threshold_of(model, threshold, 0.5))
 
 
 def evaluate_detector(detect, manifest, split: str = "test", windows=(0.05, 0.025)):
@@ -300,12 +310,15 @@ def evaluate_detector(detect, manifest, split: str = "test", windows=(0.05, 0.02
     return {w: onset_scores(refs, ests, w) for w in windows}
 
 
-def fit_threshold(model, normalisation, manifest, split: str = "valid") -> tuple[float, float]:
-    """Peak-picking threshold maximising the mean F-measure (±50 ms) on ``split``."""
+def fit_threshold(model, manifest, split: str = "valid", *, device=None) -> tuple[float, float]:
+    """Peak-picking threshold maximising the mean F-measure (±50 ms) on ``split``.
+
+    Returns ``(threshold, f_measure)``; pass the threshold to :func:`detect_onsets`.
+    """
     acts, refs = [], []
     for item in manifest.split(split):
         y, sr = audio.load(manifest.audio_path(item))
-        acts.append(onset_activation(y, sr, model, normalisation))
+        acts.append(onset_activation(y, sr, model=model, device=device))
         refs.append(np.asarray(item.labels["onsets"], float))
 
     def score(t):

@@ -32,7 +32,7 @@ from ..models.pitch import (
     hz_to_cents,
 )
 from . import TaskSetup
-from ._common import prepare_audio, tune_threshold
+from ._common import prepare_audio, resolve_model, run_model, threshold_of, tune_threshold
 
 __all__ = [
     "SR",
@@ -150,23 +150,23 @@ def melody_scores(ref_times, ref_f0, est_times, est_f0, est_voicing=None) -> dic
     }
 
 
-def pitch_activation(y: np.ndarray, sr: int, model=None, batch_size: int = 512) -> np.ndarray:
-    """Pitch saliences ``(n_frames, 360)`` every 10 ms (default: the shipped model)."""
-    frames = torch.from_numpy(pitch_frames(y, sr))
-    if model is None:
-        from ..checkpoints import load_checkpoint
-
-        model = load_checkpoint("crepe_tiny")[0]
-    model.eval()
-    with torch.no_grad():
-        return torch.cat([torch.sigmoid(model(b)) for b in frames.split(batch_size)]).numpy()
+def pitch_activation(
+    y: np.ndarray, sr: int, *, model=None, device=None, batch_size: int = 512
+) -> np.ndarray:
+    """Pitch saliences ``(n_frames, 360)`` every 10 ms (default: the shipped model), computed
+    on the model's device (or ``device``) and returned on the CPU."""
+    frames = pitch_frames(y, sr)
+    model, device = resolve_model("crepe_tiny", model, device)
+    return run_model(model, frames, device, lambda m, b: torch.sigmoid(m(b)), batch_size)
 
 
 def estimate_pitch(
     y: np.ndarray,
     sr: int,
-    voicing_threshold: float | None = None,
+    *,
     model: CREPE | None = None,
+    threshold: float | None = None,
+    device=None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """f0 every 10 ms of a monophonic recording, with the shipped CREPE-tiny checkpoint.
 
@@ -177,12 +177,14 @@ def estimate_pitch(
     y : ndarray (n_samples,)
         Mono float audio, at least 64 ms; resampled to 16 kHz when ``sr`` differs.
     sr : int
-    voicing_threshold : float, optional
-        Frames whose confidence is below it get f0 = 0 (unvoiced). Default: the checkpoint's
-        threshold tuned on the validation split (0.5 with your own ``model``); pass 0 to keep
-        an f0 in every frame.
     model : CREPE, optional
         Default: the shipped checkpoint.
+    threshold : float, optional
+        Voicing threshold: frames whose confidence is below it get f0 = 0 (unvoiced).
+        Default: the model's stored threshold (tuned on the validation split), else 0.5;
+        pass 0 to keep an f0 in every frame.
+    device : str or torch.device, optional
+        Where to run the model (default: where it is).
 
     Returns
     -------
@@ -190,15 +192,11 @@ def estimate_pitch(
     f0_hz : ndarray (n_frames,), Hz; 0 where unvoiced
     confidence : ndarray (n_frames,), the strongest salience in [0, 1]
     """
-    if model is None and voicing_threshold is None:
-        from ..checkpoints import load_checkpoint
-
-        voicing_threshold = float(load_checkpoint("crepe_tiny")[1]["threshold"])
-    activation = pitch_activation(y, sr, model)
+    model, device = resolve_model("crepe_tiny", model, device)
+    activation = pitch_activation(y, sr, model=model, device=device)
     confidence = activation.max(axis=1)
     f0 = cents_to_hz(decode_cents(activation))
-    threshold = 0.5 if voicing_threshold is None else voicing_threshold
-    f0 = np.where(confidence >= threshold, f0, 0.0)
+    f0 = np.where(confidence >= threshold_of(model, threshold, 0.5), f0, 0.0)
     times = np.arange(len(f0)) * HOP / SR
     return times, f0, confidence
 
@@ -217,7 +215,7 @@ def evaluate_estimator(estimate, manifest, split: str = "test", limit=None) -> d
 
 
 def fit_voicing_threshold(
-    model, manifest, split: str = "valid", limit: int | None = None
+    model, manifest, split: str = "valid", limit: int | None = None, *, device=None
 ) -> tuple[float, float]:
     """Voicing threshold maximising the overall accuracy on (the first ``limit`` clips of)
     ``split``."""
@@ -226,7 +224,7 @@ def fit_voicing_threshold(
     clips = []
     for item in manifest.split(split)[:limit]:
         y, sr = audio.load(manifest.audio_path(item))
-        act = pitch_activation(y, sr, model)
+        act = pitch_activation(y, sr, model=model, device=device)
         clips.append((act.max(1), cents_to_hz(decode_cents(act)), item))
 
     def score(t):

@@ -23,7 +23,7 @@ import torch
 from .. import metrics
 from ..models import tagging as tagging_models
 from . import TaskSetup
-from ._common import prepare_audio
+from ._common import prepare_audio, resolve_model, run_model, threshold_of
 
 __all__ = [
     "MODELS",
@@ -251,7 +251,12 @@ def build_task(
 
 
 def tag_probabilities(
-    y, sr: int, model: torch.nn.Module | None = None, chunk_seconds: float = 3.0
+    y,
+    sr: int,
+    *,
+    model: torch.nn.Module | None = None,
+    device=None,
+    chunk_seconds: float = 3.0,
 ) -> dict[str, float]:
     """Probability of every tag for a clip of any length, with the shipped tagger.
 
@@ -268,6 +273,8 @@ def tag_probabilities(
     model : nn.Module, optional
         A tagger taking audio ``(N, n_samples)`` at 22,050 Hz whose outputs follow
         :data:`course_lib.data.generate.TAGS`; default: the shipped ``short_chunk_tagger``.
+    device : str or torch.device, optional
+        Where to run the model (default: where it is).
     chunk_seconds : float
         Window length (the length the model was trained on).
 
@@ -283,36 +290,32 @@ def tag_probabilities(
     chunk = int(round(chunk_seconds * target_sr))
     if len(y) < chunk:  # one window, zero-padded: the model pools over time anyway
         y = np.pad(y, (0, chunk - len(y)))
-    if model is None:
-        from ..checkpoints import load_checkpoint
-
-        model = load_checkpoint("short_chunk_tagger")[0]
+    model, device = resolve_model("short_chunk_tagger", model, device)
     windows = sliding_windows(torch.from_numpy(y), chunk, chunk // 2)  # (n_windows, chunk)
-    model.eval()
-    with torch.no_grad():
-        p = torch.sigmoid(model(windows).float()).mean(0).numpy()
+    p = run_model(model, windows, device, lambda m, b: torch.sigmoid(m(b).float())).mean(0)
     if len(p) != len(TAGS):
         raise ValueError(f"model gives {len(p)} outputs, expected one per tag ({len(TAGS)})")
     return dict(sorted(zip(TAGS, map(float, p)), key=lambda kv: -kv[1]))
 
 
 def predict_tags(
-    y, sr: int, threshold: float | None = None, model: torch.nn.Module | None = None
+    y,
+    sr: int,
+    *,
+    model: torch.nn.Module | None = None,
+    threshold: float | None = None,
+    device=None,
 ) -> list[str]:
     """The tags of a clip: those whose probability reaches ``threshold``.
 
     Lecture: semantic-level MIR (auto-tagging). ``threshold`` defaults to the one stored with
-    the shipped checkpoint (tuned for macro F1 on the validation split), or 0.5 for a model
-    passed in.
+    the model (the shipped checkpoint's was tuned for macro F1 on the validation split), or
+    0.5 for a model without one. The model runs on its device (or ``device``).
     """
-    if threshold is None:
-        threshold = 0.5
-        if model is None:
-            from ..checkpoints import load_checkpoint
-
-            model, meta = load_checkpoint("short_chunk_tagger")
-            threshold = float(meta.get("threshold", 0.5))
-    return [t for t, p in tag_probabilities(y, sr, model).items() if p >= threshold]
+    model, device = resolve_model("short_chunk_tagger", model, device)
+    threshold = threshold_of(model, threshold, 0.5)
+    probabilities = tag_probabilities(y, sr, model=model, device=device)
+    return [t for t, p in probabilities.items() if p >= threshold]
 
 
 def evaluate_tagger(
@@ -325,7 +328,7 @@ def evaluate_tagger(
     y_true, y_score = [], []
     for item in manifest.split(split)[:limit]:
         y, sr = audio.load(manifest.audio_path(item))
-        p = tag_probabilities(y, sr, model)
+        p = tag_probabilities(y, sr, model=model)
         y_score.append([p[t] for t in TAGS])
         y_true.append([t in item.labels["tags"] for t in TAGS])
     scores = metrics.tagging_scores(np.array(y_true, int), np.array(y_score), list(TAGS))

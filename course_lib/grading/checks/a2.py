@@ -150,10 +150,12 @@ def _lenet_cases(rng: np.random.Generator) -> list[dict]:
 def _lenet_call(answer, case: dict):
     import torch
 
+    from course_lib.tasks import model_device
+
     model = answer()
     model.eval()
-    with torch.no_grad():
-        y = model(torch.zeros(case["batch"], 1, 32, 32))
+    with torch.no_grad():  # on the model's device: a student may build it on a GPU
+        y = model(torch.zeros(case["batch"], 1, 32, 32, device=model_device(model)))
     return [sum(p.numel() for p in model.parameters()), *y.shape]
 
 
@@ -176,10 +178,13 @@ def _train_cases(rng: np.random.Generator) -> list[dict]:
 def _train_call(answer, case: dict):
     import torch
 
+    from course_lib.tasks import model_device
+
     model = answer(case["X"], case["y"])
     model.eval()
-    with torch.no_grad():
-        return model(torch.from_numpy(case["X_test"])).argmax(dim=1)
+    x = torch.from_numpy(case["X_test"]).to(model_device(model))
+    with torch.no_grad():  # a model trained on a GPU stays there; the answer comes back on the CPU
+        return model(x).argmax(dim=1).cpu()
 
 
 def _train_expected(case: dict) -> np.ndarray:
