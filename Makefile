@@ -15,7 +15,7 @@ BUILD := build
 LECTURES := $(sort $(wildcard lectures/*.ipynb))
 NOTEBOOKS := $(LECTURES) $(sort $(wildcard assignments/source/*/*.ipynb))
 
-.PHONY: help install course data lectures assignments book bench test lint unit notebooks browser clean
+.PHONY: help install course data lectures assignments book bench test lint unit notebooks browser colab clean
 
 help:
 	@echo "make course  - install, then build and run the whole course (smoke configuration)"
@@ -55,7 +55,7 @@ lectures: install
 	  --output-dir $(BUILD)/lectures $(LECTURES)
 	@echo "Executed notebooks are in $(BUILD)/lectures"
 
-test: install lint unit notebooks browser
+test: install lint unit notebooks browser colab
 
 lint:
 	$(BIN)ruff check .
@@ -70,6 +70,11 @@ unit:
 notebooks: data
 	OMP_NUM_THREADS=1 COURSE_CONFIG=smoke MPLBACKEND=Agg $(BIN)pytest -n $(JOBS) --dist loadfile \
 	  --nbval-lax -p no:randomly lectures
+
+# Every lecture as on Colab: the wheel, a clean Colab-like environment, a stub google.colab, each
+# notebook's own first cell installing the course, then the smoke configuration (.ci/colab_sim.py).
+colab: install
+	$(PYTHON) .ci/colab_sim.py --jobs $(JOBS)
 
 # Speed/accuracy ratios against named baselines (not part of the tests' pass/fail).
 bench: install
