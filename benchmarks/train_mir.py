@@ -30,6 +30,7 @@ import torch
 from course_lib import params
 from course_lib.checkpoints import HERE as CKPT_DIR
 from course_lib.checkpoints import save_checkpoint
+from course_lib.cli import parse_set_options
 from course_lib.data import load_dataset
 from course_lib.tasks import build_task
 from course_lib.train import Trainer
@@ -38,10 +39,7 @@ OUT = Path(__file__).resolve().parent / "mir"
 
 
 def _train(task: str, args) -> tuple:
-    options = {"num_epochs": args.epochs}
-    for pair in args.set:
-        key, _, value = pair.partition("=")
-        options[key] = json.loads(value) if value[:1].isdigit() or value[:1] in "[{" else value
+    options = {"num_epochs": args.epochs, **parse_set_options(args.set)}
     if args.max_clips:
         options["max_clips"] = args.max_clips
     t0 = time.time()

@@ -24,21 +24,62 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["main", "parse_options", "run_training"]
+__all__ = ["main", "parse_set_options", "run_training"]
 
 
-def parse_options(pairs: list[str] | None) -> dict[str, Any]:
-    """``["model=fcn", "lr=3e-4"]`` -> ``{"model": "fcn", "lr": 0.0003}`` (numbers parsed)."""
+_WORDS = {"true": True, "false": False, "none": None, "null": None}
+
+
+def parse_set_options(items: list[str] | None) -> dict[str, Any]:
+    """Parse ``--set key=value`` items into keyword arguments for ``build_task``.
+
+    Lecture: training CNNs for music (task options on the command line). Values are read as
+    ``true``/``false`` (any case) -> bool, ``none``/``null`` -> ``None``, an int, a float,
+    a JSON list or object (``[1, 2]``), and otherwise kept as the string (``model=fcn``).
+
+    Parameters
+    ----------
+    items : list of str or None
+        E.g. ``["augment=false", "lr=1e-3", "max_clips=10"]``.
+
+    Returns
+    -------
+    dict
+        ``{"augment": False, "lr": 0.001, "max_clips": 10}``; a later item wins over an
+        earlier one with the same key.
+
+    Raises
+    ------
+    ValueError
+        An item without ``=``, or whose key is not a Python identifier.
+    """
     options: dict[str, Any] = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
+    for item in items or []:
+        key, sep, value = str(item).partition("=")
+        key = key.strip()
         if not sep or not key.isidentifier():
-            raise ValueError(f"--set expects key=value (e.g. --set model=fcn), got {pair!r}")
-        try:
-            options[key] = json.loads(value)
-        except json.JSONDecodeError:
-            options[key] = value
+            raise ValueError(
+                f"--set expects key=value with a Python name as key (e.g. --set model=fcn), "
+                f"got {item!r}"
+            )
+        options[key] = _set_value(value.strip())
     return options
+
+
+def _set_value(text: str) -> Any:
+    if text.lower() in _WORDS:
+        return _WORDS[text.lower()]
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    if text[:1] in "[{":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            pass
+    return text
 
 
 def run_training(
@@ -176,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
             print(name)
         return 0
     try:
-        options = parse_options(args.set)
+        options = parse_set_options(args.set)
         run_training(
             args.task,
             args.config,

@@ -41,17 +41,27 @@ def toy(monkeypatch):
     monkeypatch.setattr(tasks, "get_task", lambda name: _toy_task if name == "toy" else real(name))
 
 
-def test_parse_options():
-    assert cli.parse_options(["model=fcn", "lr=3e-4", "num=2", "flag=true"]) == {
+def test_parse_set_options_reads_each_kind_of_value():
+    items = ["augment=false", "lr=1e-3", "max_clips=10", "model=fcn", "flag=True"]
+    items += ["init=none", "ratio=0.5", "widths=[8, 16]", "label=genre=x", "neg=-2"]
+    assert cli.parse_set_options(items) == {
+        "augment": False,
+        "lr": 0.001,
+        "max_clips": 10,
         "model": "fcn",
-        "lr": 3e-4,
-        "num": 2,
         "flag": True,
+        "init": None,
+        "ratio": 0.5,
+        "widths": [8, 16],
+        "label": "genre=x",
+        "neg": -2,
     }
-    assert cli.parse_options(None) == {}
-    for bad in (["model"], ["=3"], ["two words=1"]):
+    assert isinstance(cli.parse_set_options(["n=3"])["n"], int)
+    assert cli.parse_set_options(["a=1", "a=2"]) == {"a": 2}  # the last one wins
+    assert cli.parse_set_options(None) == {} and cli.parse_set_options([]) == {}
+    for bad in (["model"], ["=3"], ["two words=1"], ["1x=2"]):
         with pytest.raises(ValueError, match="key=value"):
-            cli.parse_options(bad)
+            cli.parse_set_options(bad)
 
 
 def test_train_writes_results_and_resumes(tmp_path, toy):
