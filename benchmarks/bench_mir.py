@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from course_lib import audio, checkpoints, params, peers
+from course_lib import checkpoints, params, peers
+from course_lib.data import load_example
 from course_lib.models import tagging as tagging_models
 from course_lib.tasks import multif0, onset, pitch, tagging
 
@@ -28,7 +29,7 @@ SECONDS = 10.0
 
 def _music(sr: int = 22050) -> np.ndarray:
     """10 s of rendered music: the course's three examples, repeated."""
-    parts = [audio.load_example(name, sr)[0] for name in ("arpeggio", "chords", "scale")]
+    parts = [load_example(name, sr)[0] for name in ("arpeggio", "chords", "scale")]
     y = np.concatenate(parts)
     return np.tile(y, int(np.ceil(SECONDS * sr / len(y))))[: int(SECONDS * sr)]
 

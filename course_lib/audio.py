@@ -39,14 +39,17 @@ __all__ = [
     "chunk",
     "frames_to_time",
     "play",
-    "load_example",
-    "EXAMPLES",
+    "check_sr",
 ]
 
 _MIN_SR, _MAX_SR = 1000, 384_000
 
 
-def _check_sr(sr: Any, name: str = "sr") -> int:
+def check_sr(sr: Any, name: str = "sr") -> int:
+    """``sr`` as an int, or a ``ValueError`` saying why it is not a plausible sample rate.
+
+    Lecture: audio as input (every function taking ``(y, sr)`` checks ``sr`` this way).
+    """
     if isinstance(sr, bool) or not isinstance(sr, (int, np.integer)):
         raise ValueError(f"{name} must be an int number of samples per second, got {sr!r}")
     if not _MIN_SR <= sr <= _MAX_SR:
@@ -54,6 +57,9 @@ def _check_sr(sr: Any, name: str = "sr") -> int:
             f"{name}={sr} is not a plausible sample rate (expected {_MIN_SR}..{_MAX_SR} Hz)"
         )
     return int(sr)
+
+
+_check_sr = check_sr
 
 
 def _check_audio(y: Any, name: str = "y", *, allow_batch: bool = False):
@@ -553,52 +559,3 @@ def play(y: np.ndarray, sr: int):
 
     y = _check_audio(np.asarray(y, dtype=np.float32))
     return Audio(y, rate=_check_sr(sr))
-
-
-# name -> (description, notes as (midi pitch, onset s, offset s), GM program)
-EXAMPLES = {
-    "scale": ("C major scale on a piano, 3 s", "scale", 0),
-    "arpeggio": ("C major arpeggio on a nylon guitar, 3 s", "arpeggio", 24),
-    "chords": ("C-F-G-C chords on strings, 3 s", "chords", 48),
-}
-
-
-def _example_notes(kind: str):
-    from .data.render import Note
-
-    if kind == "scale":
-        pitches = [60, 62, 64, 65, 67, 69, 71, 72]
-        return [Note(p, 0.05 + 0.35 * i, 0.05 + 0.35 * i + 0.33) for i, p in enumerate(pitches)]
-    if kind == "arpeggio":
-        pitches = [48, 52, 55, 60, 64, 67, 72, 67, 64, 60, 55, 52]
-        return [Note(p, 0.05 + 0.24 * i, 0.05 + 0.24 * i + 0.5) for i, p in enumerate(pitches)]
-    chords = [(48, 60, 64, 67), (53, 60, 65, 69), (55, 59, 62, 67), (48, 60, 64, 72)]
-    return [
-        Note(p, 0.05 + 0.72 * i, 0.05 + 0.72 * i + 0.7) for i, c in enumerate(chords) for p in c
-    ]
-
-
-def load_example(name: str = "scale", sr: int = 22050) -> tuple[np.ndarray, int]:
-    """A ~3 s musical example rendered offline from MIDI notes with a SoundFont.
-
-    Lecture: motivation (128 mel x 128 frames is about 3 s of audio). Nothing is downloaded:
-    the notes are rendered with the General MIDI SoundFont that ships inside ``pretty_midi``.
-
-    Parameters
-    ----------
-    name : {"scale", "arpeggio", "chords"}
-    sr : int
-
-    Returns
-    -------
-    y : ndarray, float32, shape (3 * sr,)
-    sr : int
-    """
-    if name not in EXAMPLES:
-        raise ValueError(f"unknown example {name!r}; choose one of {sorted(EXAMPLES)}")
-    from .data.render import render_notes
-
-    _, kind, program = EXAMPLES[name]
-    notes = [n._replace(program=program) for n in _example_notes(kind)]
-    sr = _check_sr(sr)
-    return render_notes(notes, sr=sr, duration=3.0), sr

@@ -5,11 +5,12 @@ import soundfile as sf
 import torch
 
 from course_lib import audio
+from course_lib.data import load_example
 
 
 @pytest.fixture(scope="module")
 def example():
-    return audio.load_example("scale")
+    return load_example("scale")
 
 
 def test_example_is_three_seconds_of_audio(example):
@@ -21,7 +22,7 @@ def test_example_is_three_seconds_of_audio(example):
 
 
 def test_example_is_deterministic(example):
-    y2, _ = audio.load_example("scale")
+    y2, _ = load_example("scale")
     np.testing.assert_array_equal(example[0], y2)
 
 
@@ -166,7 +167,7 @@ def test_play_returns_an_audio_widget(example):
         (lambda: audio.resample(np.zeros((2, 10)), 22050, 16000), "to_mono"),
         (lambda: audio.frame(np.zeros(3), 4, 1), "fewer than frame_length"),
         (lambda: audio.chunk(np.zeros(5), 2), "2-D spectrogram"),
-        (lambda: audio.load_example("song"), "unknown example"),
+        (lambda: load_example("song"), "unknown example"),
         (lambda: audio.power_to_db(-np.ones((2, 2))), "non-negative"),
         (lambda: audio.melspectrogram(np.zeros(4096), 22050, hop_length=0), "hop_length"),
         (lambda: audio.melspectrogram(np.zeros(4096), 22050, n_mels=0), "n_mels"),

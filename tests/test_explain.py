@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from course_lib import audio, explain
+from course_lib.data import load_example
 from course_lib.models import tagging
 
 
@@ -55,7 +56,7 @@ def test_activations_equal_the_rectified_convolution():
 
 
 def test_explain_filter_on_a_tagger(fcn):
-    y, sr = audio.load_example("scale")
+    y, sr = load_example("scale")
     assert list(explain.conv_layers(fcn)) == [f"features.{4 * i}" for i in range(5)]
     assert explain.describe_layer(fcn, "features.4") == "features.4: Conv2d 4->8, kernel 3x3"
     e = explain.explain_filter(fcn, y, sr, "features.4", 1, k=2, region_seconds=0.5)
@@ -85,7 +86,7 @@ def test_sonify_masks_the_spectrogram_then_inverts(monkeypatch):
     explain.sonify_activation(np.ones((2, 4)), np.array([0.0, -1.0, 3.0]), 22050)
     np.testing.assert_allclose(seen[-1], [[0, 0, 0, 1]] * 2)  # 1-D map, rectified, every band
     monkeypatch.undo()
-    y, sr = audio.load_example("chords")
+    y, sr = load_example("chords")
     S = audio.melspectrogram(y[: sr // 2], sr, n_fft=1024, hop_length=512, n_mels=32)
     z = explain.sonify_activation(S, np.ones(4), sr, 1024, 512, n_iter=2)
     assert z.shape == (512 * (S.shape[1] - 1),) and np.abs(z).max() > 0

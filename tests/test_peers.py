@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from course_lib import audio, peers
-from course_lib.data import render_notes
+from course_lib import peers
+from course_lib.data import load_example, render_notes
 from course_lib.data.render import Note
 from course_lib.tasks.onset import onset_scores
 
-SCALE_ONSETS = 0.05 + 0.35 * np.arange(8)  # audio.load_example("scale")
+SCALE_ONSETS = 0.05 + 0.35 * np.arange(8)  # load_example("scale")
 
 
 def test_spectral_flux_is_the_positive_log_mel_difference():
@@ -24,7 +24,7 @@ def test_spectral_flux_is_the_positive_log_mel_difference():
 
 @pytest.mark.parametrize("detect", [peers.spectral_flux_onsets, peers.librosa_onsets])
 def test_onset_peers_find_the_scale(detect):
-    y, sr = audio.load_example("scale")
+    y, sr = load_example("scale")
     assert onset_scores([SCALE_ONSETS], [detect(y, sr)], 0.05)["f_measure"] >= 0.8
 
 

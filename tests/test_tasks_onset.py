@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from course_lib import audio, checkpoints
-from course_lib.data import load_dataset
+from course_lib.data import load_dataset, load_example
 from course_lib.models.onset import OnsetCNN
 from course_lib.tasks import available_tasks, get_task
 from course_lib.tasks.onset import (
@@ -25,7 +25,7 @@ MIN_F_25MS = 0.85
 
 
 def test_features_shape_and_resampling():
-    y, sr = audio.load_example("scale")
+    y, sr = load_example("scale")
     F = onset_features(y, sr)
     assert F.shape == (3, 80, 1 + len(y) // HOP) and np.isfinite(F).all()
     y16 = audio.resample(y, sr, 16000)
@@ -66,7 +66,7 @@ def test_shipped_checkpoint_on_a_held_out_rendered_split(held_out):
 
 
 def test_detect_onsets_on_the_scale_example():
-    y, sr = audio.load_example("scale")  # 8 notes, 350 ms apart, from 50 ms
+    y, sr = load_example("scale")  # 8 notes, 350 ms apart, from 50 ms
     onsets = detect_onsets(y, sr)
     reference = 0.05 + 0.35 * np.arange(8)
     assert onset_scores([reference], [onsets], 0.05)["f_measure"] >= 0.9

@@ -8,7 +8,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from course_lib import audio, explain  # noqa: E402
+from course_lib import explain  # noqa: E402
+from course_lib.data import load_example
 from course_lib.models import tagging  # noqa: E402
 from course_lib.widgets.explainer import ListenExplainer  # noqa: E402
 
@@ -16,7 +17,7 @@ from course_lib.widgets.explainer import ListenExplainer  # noqa: E402
 @pytest.fixture(scope="module")
 def example():
     torch.manual_seed(0)
-    y, sr = audio.load_example("arpeggio")
+    y, sr = load_example("arpeggio")
     return tagging.fcn(num_classes=3, width=4).eval(), y, sr
 
 
