@@ -4,8 +4,10 @@ Lecture: training CNNs for music (on a GPU when there is one). ``Trainer.fit`` r
 epochs; around the plain PyTorch loop it adds what real runs need:
 
 * device selection (CUDA, Apple MPS, CPU) with a printout, mixed precision on CUDA;
-* seeded runs: every epoch reseeds from ``(seed, epoch)``, so a resumed run repeats the
-  uninterrupted one exactly (deterministic kernels where torch allows);
+* seeded runs: every epoch reseeds torch, NumPy, Python and the loader's shuffle from
+  ``(seed, epoch)`` and tells the training dataset its epoch (``set_epoch``, see
+  :func:`course_lib.data.datasets.clip_rng`), so a resumed run repeats the uninterrupted one
+  exactly (deterministic kernels where torch allows);
 * checkpoints every epoch, written atomically (temporary file + ``os.replace``: a kill during a
   save never corrupts the last good checkpoint), and ``resume=True`` to continue after a Colab
   disconnect (model, optimiser, scheduler, epoch, history, early-stopping state);
@@ -332,6 +334,7 @@ class Trainer:
             sampler = getattr(train_loader, "sampler", None)
             if hasattr(sampler, "set_epoch"):
                 sampler.set_epoch(self.epoch)
+            self._set_dataset_epoch(train_loader)
             row: dict[str, float] = {"epoch": self.epoch + 1}
             row["train_loss"] = self.train_epoch(train_loader)
             if valid_loader is not None:
@@ -358,6 +361,21 @@ class Trainer:
                     )
                 break
         return self.history
+
+    def _set_dataset_epoch(self, loader) -> None:
+        """Random chunks and augmentation of this epoch: ``set_epoch`` on the loader's dataset
+        (and the datasets it wraps), so they depend on ``(seed, epoch, index)`` only."""
+        dataset = getattr(loader, "dataset", None)
+        if dataset is None:
+            return
+        from .data.datasets import set_epoch
+
+        if set_epoch(dataset, self.epoch) and getattr(loader, "persistent_workers", False):
+            raise ValueError(
+                "the training dataset draws per-epoch random examples (set_epoch), which "
+                "DataLoader workers kept between epochs never see: build the loader with "
+                "persistent_workers=False (course_lib.data.datasets.make_loader does)"
+            )
 
     def _update_best(self, value: float) -> bool:
         better = self.best is None or (

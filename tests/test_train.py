@@ -7,6 +7,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from course_lib.data.datasets import EpochSeeded, clip_rng, make_loader, set_epoch
 from course_lib.train import Trainer, plot_history
 
 
@@ -192,3 +193,58 @@ def test_ddp_on_cpu_with_gloo_matches_single_process(tmp_path, monkeypatch):
         # two ranks x 4 examples with averaged gradients == one process with batches of 8
         torch.testing.assert_close(r0[key], single[key], rtol=1e-5, atol=1e-6)
     assert not np.allclose(single["weight"].numpy(), 0)
+
+
+class _Noisy(EpochSeeded, torch.utils.data.Dataset):
+    """A toy dataset drawing from clip_rng, recording the epochs it was set to."""
+
+    def __init__(self, n=16, seed=0):
+        self.n, self.seed, self.epochs = n, seed, []
+
+    def set_epoch(self, epoch):
+        self.epochs.append(epoch)
+        super().set_epoch(epoch)
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        x = torch.from_numpy(self.clip_rng(i).standard_normal(8).astype(np.float32))
+        return x, torch.tensor(int(x[0] > 0))
+
+
+def test_clip_rng_depends_on_seed_epoch_index_and_salt_only():
+    draw = clip_rng(3, 1, 7).random(4)
+    np.testing.assert_array_equal(draw, clip_rng(3, 1, 7).random(4))
+    for other in ((4, 1, 7), (3, 2, 7), (3, 1, 8), (3, 1, 7, "mix"), (3, 1, 7, 1)):
+        assert not np.array_equal(draw, clip_rng(*other).random(4)), other
+    np.testing.assert_array_equal(
+        clip_rng(0, 0, 0, "a").random(2), clip_rng(0, 0, 0, "a").random(2)
+    )
+    with pytest.raises(ValueError, match=">= 0"):
+        clip_rng(-1, 0, 0)
+
+
+def test_set_epoch_reaches_wrapped_datasets_and_trainer_calls_it():
+    from torch.utils.data import ConcatDataset, Subset
+
+    a, b = _Noisy(), _Noisy(seed=1)
+    assert set_epoch(Subset(ConcatDataset([a, Subset(b, [0, 1])]), [0, 17]), 5) == 2
+    assert a.epochs == [5] and b.epochs == [5] and set_epoch(_data(), 1) == 0
+    ds = _Noisy()
+    _trainer().fit(make_loader(Subset(ds, range(12)), 4, shuffle=True), num_epochs=3)
+    assert ds.epochs == [0, 1, 2]
+
+
+def test_draws_do_not_depend_on_workers_and_persistent_workers_are_refused():
+    def epoch_batches(num_workers):
+        ds = _Noisy()
+        ds.set_epoch(2)
+        loader = make_loader(ds, 4, num_workers=num_workers)
+        assert not loader.persistent_workers  # workers must see each new epoch
+        return torch.cat([x for x, _ in loader])
+
+    torch.testing.assert_close(epoch_batches(0), epoch_batches(2), rtol=0, atol=0)
+    kept = DataLoader(_Noisy(), batch_size=4, num_workers=1, persistent_workers=True)
+    with pytest.raises(ValueError, match="persistent_workers=False"):
+        _trainer().fit(kept, num_epochs=1)

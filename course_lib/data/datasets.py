@@ -7,6 +7,8 @@ spectrogram frames (onsets, f0, activity, pitch sets).
 
 from __future__ import annotations
 
+import inspect
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -18,6 +20,9 @@ from .. import audio
 from .manifest import Item, Manifest
 
 __all__ = [
+    "clip_rng",
+    "EpochSeeded",
+    "set_epoch",
     "ClipDataset",
     "Augment",
     "MixDataset",
@@ -32,6 +37,69 @@ __all__ = [
     "sample_at",
     "make_loader",
 ]
+
+
+def _seed_word(value: int | str) -> int:
+    if isinstance(value, str):
+        return zlib.crc32(value.encode())
+    word = int(value)
+    if word < 0:
+        raise ValueError(f"clip_rng seeds, epochs, indices and salts must be >= 0, got {value}")
+    return word
+
+
+def clip_rng(seed: int, epoch: int, index: int, *salt: int | str) -> np.random.Generator:
+    """The random generator of training example ``index`` in epoch ``epoch`` of a run.
+
+    Lecture: training CNNs for music (reproducible random chunks and augmentation). Every
+    random draw of a training example (chunk start, augmentation, added noise) comes from
+    this generator, so it depends only on ``(seed, epoch, index)``: not on the order the
+    examples are read in, on the DataLoader worker that reads them, or on how many examples
+    came before. A run resumed from a checkpoint therefore draws exactly what the
+    uninterrupted run would have drawn.
+
+    Parameters
+    ----------
+    seed : int
+        The dataset's seed (``build_task(..., seed=...)``), >= 0.
+    epoch : int
+        The epoch, from 0 (set by :meth:`EpochSeeded.set_epoch`; the trainer calls it).
+    index : int
+        The example's index in the dataset.
+    *salt : int or str
+        Extra words that give independent streams for the same example (e.g. ``"mix"``).
+
+    Returns
+    -------
+    numpy.random.Generator
+        ``np.random.default_rng(np.random.SeedSequence([seed, epoch, index, *salt]))``
+        (strings hashed with CRC-32).
+    """
+    words = [_seed_word(seed), _seed_word(epoch), _seed_word(index)]
+    words += [_seed_word(s) for s in salt]
+    return np.random.default_rng(np.random.SeedSequence(words))
+
+
+class EpochSeeded:
+    """Mixin of the datasets that draw random examples: a ``seed``, an ``epoch`` and
+    :meth:`clip_rng`.
+
+    Lecture: training CNNs for music (reproducible random chunks and augmentation).
+    :class:`course_lib.train.Trainer` calls :meth:`set_epoch` on its training loader's
+    dataset (and on the datasets it wraps) before every epoch, as PyTorch's
+    ``DistributedSampler.set_epoch`` does for the shuffle.
+    """
+
+    seed: int = 0
+    epoch: int = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Draw the random examples of epoch ``epoch`` (from 0) from now on."""
+        self.epoch = _seed_word(epoch)
+
+    def clip_rng(self, index: int, *salt: int | str) -> np.random.Generator:
+        """:func:`clip_rng` of example ``index`` at this dataset's seed and epoch."""
+        return clip_rng(self.seed, self.epoch, int(index), *salt)
 
 
 def class_target(key: str, classes: Sequence[str]) -> Callable[[Manifest, Item, int, int], int]:
@@ -201,7 +269,8 @@ class Augment:
 
     Notes
     -----
-    Random draws use torch's generator (seeded by :class:`course_lib.train.Trainer`).
+    Random draws come from the generator passed as ``rng`` (:class:`ClipDataset` passes the
+    example's :func:`clip_rng`); without one, from a new unseeded generator.
     """
 
     gain_db: tuple[float, float] = (-6.0, 6.0)
@@ -221,31 +290,29 @@ class Augment:
                 f"{self.time_shift} and {self.pitch_shift}"
             )
 
-    def _uniform(self, lo: float, hi: float) -> float:
-        return lo + (hi - lo) * float(torch.rand(()))
-
-    def __call__(self, y: np.ndarray) -> np.ndarray:
-        # torch's RNG, so that the trainer's per-epoch seeding makes runs repeatable
+    def __call__(self, y: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+        """Augmented copy of ``y`` (float32), drawn from ``rng``."""
+        rng = np.random.default_rng() if rng is None else rng
         if self.pitch_shift:
             import torchaudio.functional as AF
 
-            steps = self._uniform(-self.pitch_shift, self.pitch_shift)
+            steps = float(rng.uniform(-self.pitch_shift, self.pitch_shift))
             y = AF.pitch_shift(
                 torch.from_numpy(np.ascontiguousarray(y, np.float32)), self.sr, steps
             ).numpy()
         if self.time_shift:
             limit = int(self.time_shift * self.sr)
-            y = np.roll(y, int(torch.randint(-limit, limit + 1, ())))
-        y = y * 10 ** (self._uniform(*self.gain_db) / 20)
+            y = np.roll(y, int(rng.integers(-limit, limit + 1)))
+        y = y * 10 ** (float(rng.uniform(*self.gain_db)) / 20)
         if self.noise_snr_db is not None:
             power = float(np.mean(y**2)) + 1e-12
-            snr = self._uniform(*self.noise_snr_db)
-            noise = torch.randn(len(y)).numpy()
+            snr = float(rng.uniform(*self.noise_snr_db))
+            noise = rng.standard_normal(len(y))
             y = y + noise * np.sqrt(power / 10 ** (snr / 10))
         return y.astype(np.float32)
 
 
-class ClipDataset(Dataset):
+class ClipDataset(EpochSeeded, Dataset):
     """Audio clips (or chunks of them) with targets, from a manifest split.
 
     Parameters
@@ -262,11 +329,15 @@ class ClipDataset(Dataset):
         Random chunk start (training) or the first chunk (evaluation; see
         :func:`sliding_windows`).
     augment : callable, optional
-        Audio-to-audio augmentation (e.g. :class:`Augment`), training only.
+        Audio-to-audio augmentation (e.g. :class:`Augment`), training only; called as
+        ``augment(y, rng)`` when it takes an ``rng`` argument.
     cache : bool
         Keep every decoded clip in memory (the default: the rendered datasets are small).
         With ``cache=False`` only the chunk is read from disk, for corpora too large for
         memory (e.g. MAESTRO).
+    seed : int
+        Seed of the random chunks and augmentation: item ``i`` of epoch ``e`` draws from
+        ``clip_rng(seed, e, i)`` (see :class:`EpochSeeded`).
 
     Notes
     -----
@@ -282,6 +353,7 @@ class ClipDataset(Dataset):
         random_chunk: bool = True,
         augment=None,
         cache: bool = True,
+        seed: int = 0,
     ) -> None:
         self.manifest = manifest
         self.items = manifest.split(split)
@@ -294,7 +366,9 @@ class ClipDataset(Dataset):
         self.chunk = None if chunk_seconds is None else int(round(chunk_seconds * self.sr))
         self.random_chunk = random_chunk
         self.augment = augment
+        self._augment_takes_rng = augment is not None and _takes_rng(augment)
         self.cache = cache
+        self.seed = int(seed)
         self._cache: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
@@ -316,6 +390,7 @@ class ClipDataset(Dataset):
 
     def __getitem__(self, index: int):
         item = self.items[index]
+        rng = self.clip_rng(index)
         if self.chunk is None:
             y = self.load(item)
             start, n = 0, len(y)
@@ -324,7 +399,7 @@ class ClipDataset(Dataset):
             full = self.load(item) if self.cache else None
             length = len(full) if full is not None else self._length(item)
             max_start = max(length - n, 0)
-            start = int(torch.randint(0, max_start + 1, ())) if self.random_chunk else 0
+            start = int(rng.integers(0, max_start + 1)) if self.random_chunk else 0
             if full is not None:
                 y = full[start : start + n]
             else:  # decode only the chunk
@@ -334,32 +409,41 @@ class ClipDataset(Dataset):
             if len(y) < n:
                 y = np.pad(y, (0, n - len(y)))
         if self.augment is not None:
-            y = self.augment(y)
+            y = self.augment(y, rng) if self._augment_takes_rng else self.augment(y)
         return torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32)), self.target(
             self.manifest, item, start, n
         )
 
 
-class MixDataset(Dataset):
+class MixDataset(EpochSeeded, Dataset):
     """Mix each example with a random other one (``prob``): audio averaged, targets combined.
 
     For multi-label tagging the combined target is the union (element-wise max) of the two
-    multi-hot vectors: a mix of a piano clip and a drum clip has both tags.
+    multi-hot vectors: a mix of a piano clip and a drum clip has both tags. Whether and with
+    what to mix item ``i`` is drawn from ``clip_rng(seed, epoch, i, "mix")``;
+    :meth:`set_epoch` sets the wrapped dataset's epoch too.
     """
 
-    def __init__(self, dataset: Dataset, prob: float = 0.5) -> None:
+    def __init__(self, dataset: Dataset, prob: float = 0.5, seed: int = 0) -> None:
         if not 0 <= prob <= 1:
             raise ValueError(f"prob must be in [0, 1], got {prob}")
-        self.dataset, self.prob = dataset, prob
+        self.dataset, self.prob, self.seed = dataset, prob, int(seed)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Set this dataset's epoch and the wrapped dataset's (when it has ``set_epoch``)."""
+        super().set_epoch(epoch)
+        if hasattr(self.dataset, "set_epoch"):
+            self.dataset.set_epoch(epoch)
 
     def __len__(self) -> int:
         return len(self.dataset)
 
     def __getitem__(self, index: int):
         y, target = self.dataset[index]
-        if float(torch.rand(())) >= self.prob:
+        rng = self.clip_rng(index, "mix")
+        if float(rng.random()) >= self.prob:
             return y, target
-        other = int(torch.randint(0, len(self.dataset), ()))
+        other = int(rng.integers(0, len(self.dataset)))
         y2, target2 = self.dataset[other]
         n = min(len(y), len(y2))
         return 0.5 * (y[:n] + y2[:n]), torch.maximum(target, target2)
@@ -391,7 +475,13 @@ def make_loader(
     num_workers: int = 0,
     seed: int = 0,
 ) -> DataLoader:
-    """A DataLoader with pinned memory on CUDA and a seeded shuffle."""
+    """A DataLoader with pinned memory on CUDA and a seeded shuffle.
+
+    :class:`course_lib.train.Trainer` reseeds the shuffle from its seed and the epoch. Worker
+    processes are kept between epochs (``persistent_workers``) except for a dataset with
+    ``set_epoch`` (:class:`EpochSeeded`): its workers must start again each epoch to see the
+    new epoch.
+    """
     generator = torch.Generator().manual_seed(seed)
     return DataLoader(
         dataset,
@@ -400,5 +490,44 @@ def make_loader(
         num_workers=num_workers,
         pin_memory=torch.cuda.is_available(),
         generator=generator,
-        persistent_workers=num_workers > 0,
+        persistent_workers=num_workers > 0 and not _has_set_epoch(dataset),
     )
+
+
+def _takes_rng(fn) -> bool:
+    try:
+        return "rng" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # builtins without a signature
+        return False
+
+
+def _epoch_datasets(dataset, seen=None):
+    """``dataset`` and the datasets it wraps (``Subset``, ``ConcatDataset``, :class:`MixDataset`)
+    that have ``set_epoch``."""
+    seen = set() if seen is None else seen
+    if dataset is None or id(dataset) in seen:
+        return
+    seen.add(id(dataset))
+    if hasattr(dataset, "set_epoch"):
+        yield dataset
+    for inner in (getattr(dataset, "dataset", None), *getattr(dataset, "datasets", ())):
+        yield from _epoch_datasets(inner, seen)
+
+
+def _has_set_epoch(dataset) -> bool:
+    return next(_epoch_datasets(dataset), None) is not None
+
+
+def set_epoch(dataset, epoch: int) -> int:
+    """Call ``set_epoch(epoch)`` on ``dataset`` and on every dataset it wraps that has one.
+
+    Lecture: training CNNs for music (reproducible random chunks and augmentation).
+    :class:`course_lib.train.Trainer` calls it with its training loader's dataset before each
+    epoch; it reaches through ``torch.utils.data.Subset`` (``.dataset``) and
+    ``ConcatDataset`` (``.datasets``). Returns how many datasets were set (0: none draws
+    per-epoch randomness).
+    """
+    found = list(_epoch_datasets(dataset))
+    for d in found:
+        d.set_epoch(epoch)
+    return len(found)

@@ -16,6 +16,7 @@ import torch
 from torch.utils.data import Dataset
 
 from .. import audio
+from ..data.datasets import EpochSeeded
 from ..models.instrument import ActivityCNN
 from . import TaskSetup
 from ._common import (
@@ -65,14 +66,24 @@ def _labels_at(manifest, item, n_frames: int) -> np.ndarray:
     return sample_at(t, a, np.arange(n_frames) * HOP / SR).astype(np.float32)
 
 
-class ActivityClips(Dataset):
+class ActivityClips(EpochSeeded, Dataset):
     """Standardised log-mel chunks ``(1, 80, chunk)`` with frame labels ``(chunk,)``.
 
-    ``augment`` applies :func:`augment_spectrogram` to each training chunk.
+    ``augment`` applies :func:`augment_spectrogram` to each training chunk. The chunk start
+    and the augmentation of item ``i`` in epoch ``e`` are drawn from
+    ``clip_rng(seed, e, i)`` (:func:`course_lib.data.datasets.clip_rng`).
     """
 
     def __init__(
-        self, features, labels, chunk=200, mean=None, std=None, random=True, augment=False
+        self,
+        features,
+        labels,
+        chunk=200,
+        mean=None,
+        std=None,
+        random=True,
+        augment=False,
+        seed: int = 0,
     ):
         if len(features) != len(labels) or not features:
             raise ValueError("need one label array per feature array, and at least one clip")
@@ -83,7 +94,7 @@ class ActivityClips(Dataset):
         self.features = [torch.from_numpy((F - self.mean) / self.std) for F in features]
         self.labels = [torch.from_numpy(a) for a in labels]
         self.chunk, self.random, self.augment = chunk, random, augment
-        self.rng = np.random.default_rng(0)
+        self.seed = int(seed)
 
     def __len__(self) -> int:
         return len(self.features)
@@ -91,10 +102,11 @@ class ActivityClips(Dataset):
     def __getitem__(self, i: int):
         F, a = self.features[i], self.labels[i]
         n = F.shape[1]
-        start = int(self.rng.integers(0, n - self.chunk + 1)) if self.random else 0
+        rng = self.clip_rng(i)
+        start = int(rng.integers(0, n - self.chunk + 1)) if self.random else 0
         x = F[None, :, start : start + self.chunk]
         if self.augment:
-            x = augment_spectrogram(x, self.rng, tilt=1.0, gain=1.0, max_mask=10)
+            x = augment_spectrogram(x, rng, tilt=1.0, gain=1.0, max_mask=10)
         return x, a[start : start + self.chunk]
 
 
@@ -262,7 +274,7 @@ def build_task(
     if varied_clips:
         f, lab = render_varied_clips(int(varied_clips), seed)
         feats, labels = feats + f, labels + lab
-    train = ActivityClips(feats, labels, augment=augment)
+    train = ActivityClips(feats, labels, augment=augment, seed=seed)
     valid = ActivityClips(
         *_load_split(manifest, "valid", max_clips), mean=train.mean, std=train.std, random=False
     )

@@ -19,6 +19,7 @@ import torch
 from torch.utils.data import Dataset
 
 from .. import audio, metrics
+from ..data.datasets import EpochSeeded
 from ..models.instrument import InstrumentCNN
 from . import TaskSetup
 from ._common import augment_spectrogram, prepare_audio, resolve_model, run_model, threshold_of
@@ -60,11 +61,13 @@ def instrument_features(y: np.ndarray, sr: int = SR) -> np.ndarray:
     return audio.log_compress(S).astype(np.float32)
 
 
-class MelExcerpts(Dataset):
+class MelExcerpts(EpochSeeded, Dataset):
     """Random (training) or first (evaluation) 1-s excerpts of log-mel clips with a class.
 
     ``excerpts_per_clip`` random excerpts of each clip make one epoch; ``augment`` applies
-    :func:`augment_spectrogram` (random tilt, gain and frequency masks) to each excerpt.
+    :func:`augment_spectrogram` (random tilt, gain and frequency masks) to each excerpt. Item
+    ``i`` of epoch ``e`` draws its excerpt and augmentation from ``clip_rng(seed, e, i)``
+    (:func:`course_lib.data.datasets.clip_rng`).
     """
 
     def __init__(
@@ -83,7 +86,7 @@ class MelExcerpts(Dataset):
         self.labels = torch.as_tensor(labels)
         self.per_clip = excerpts_per_clip if random else 1
         self.random = random
-        self.rng = np.random.default_rng(seed)
+        self.seed = int(seed)
 
     def __len__(self) -> int:
         return len(self.features) * self.per_clip
@@ -91,10 +94,11 @@ class MelExcerpts(Dataset):
     def __getitem__(self, i: int):
         k = i // self.per_clip
         F = self.features[k]
-        start = int(self.rng.integers(0, F.shape[1] - EXCERPT + 1)) if self.random else 0
+        rng = self.clip_rng(i)
+        start = int(rng.integers(0, F.shape[1] - EXCERPT + 1)) if self.random else 0
         x = F[None, :, start : start + EXCERPT]
         if self.augment:
-            x = augment_spectrogram(x, self.rng, tilt=1.0, gain=1.0, max_mask=16)
+            x = augment_spectrogram(x, rng, tilt=1.0, gain=1.0, max_mask=16)
         return x, self.labels[k]
 
 

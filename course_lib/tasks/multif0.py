@@ -22,6 +22,7 @@ import torch
 from torch.utils.data import Dataset
 
 from .. import audio
+from ..data.datasets import EpochSeeded
 from ..models.salience import WIDTHS, DeepSalience
 from . import TaskSetup
 from ._common import prepare_audio, resolve_model, run_model, threshold_of, tune_threshold
@@ -125,13 +126,14 @@ def salience_to_multi_f0(
     return times, [freqs[peaks[:, t]] for t in range(S.shape[1])]
 
 
-class SaliencePatches(Dataset):
+class SaliencePatches(EpochSeeded, Dataset):
     """Random ``(6, 360, patch)`` HCQT patches with their target salience (training).
 
     Lecture: frame-level MIR (deep salience trained on short patches, as in the paper).
 
     ``features``/``targets`` are per-clip arrays; each epoch draws ``patches_per_clip``
-    random patches from every clip (fixed ``start`` when ``random=False``: evaluation).
+    random patches from every clip; item ``i`` of epoch ``e`` takes its patch start from
+    ``clip_rng(seed, e, i)`` (:func:`course_lib.data.datasets.clip_rng`).
     """
 
     def __init__(self, features, targets, patch: int = 50, patches_per_clip: int = 4, seed=0):
@@ -140,7 +142,7 @@ class SaliencePatches(Dataset):
         self.features = [torch.from_numpy(F.astype(np.float16)) for F in features]
         self.targets = [torch.from_numpy(T.astype(np.float16)) for T in targets]
         self.patch, self.per_clip = patch, patches_per_clip
-        self.rng = np.random.default_rng(seed)
+        self.seed = int(seed)
 
     def __len__(self) -> int:
         return len(self.features) * self.per_clip
@@ -154,7 +156,7 @@ class SaliencePatches(Dataset):
                 torch.nn.functional.pad(F.float(), (0, pad)),
                 torch.nn.functional.pad(T.float(), (0, pad)),
             )
-        start = int(self.rng.integers(0, n - self.patch + 1))
+        start = int(self.clip_rng(i).integers(0, n - self.patch + 1))
         window = slice(start, start + self.patch)
         return F[..., window].float(), T[:, window].float()
 

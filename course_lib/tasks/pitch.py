@@ -22,6 +22,7 @@ import torch
 from torch.utils.data import Dataset
 
 from .. import audio
+from ..data.datasets import EpochSeeded
 from ..models.pitch import (
     CREPE,
     FRAME_LENGTH,
@@ -73,7 +74,7 @@ def pitch_target(f0_hz, std_cents: float = TARGET_STD_CENTS) -> np.ndarray:
     return target.astype(np.float32)
 
 
-class PitchFrames(Dataset):
+class PitchFrames(EpochSeeded, Dataset):
     """CREPE training frames of the clips of a manifest split with their f0 targets.
 
     Lecture: frame-level MIR (pitch estimation as 360-way multi-label classification).
@@ -88,6 +89,9 @@ class PitchFrames(Dataset):
         Use the first ``limit`` clips.
     noise_snr_db : (float, float), optional
         Add white noise at a random SNR in this range to each frame (training robustness).
+    seed : int
+        Item ``i`` of epoch ``e`` draws its noise from ``clip_rng(seed, e, i)``
+        (:func:`course_lib.data.datasets.clip_rng`).
     """
 
     def __init__(self, manifest, split, frame_step=1, limit=None, noise_snr_db=None, seed=0):
@@ -108,7 +112,7 @@ class PitchFrames(Dataset):
         self.index = np.concatenate(index)
         self.f0 = np.concatenate(f0s).astype(np.float32)
         self.noise_snr_db = noise_snr_db
-        self.rng = np.random.default_rng(seed)
+        self.seed = int(seed)
 
     def __len__(self) -> int:
         return len(self.index)
@@ -117,9 +121,11 @@ class PitchFrames(Dataset):
         k, start = self.index[i]
         frame = self.clips[k][start : start + FRAME_LENGTH].clone()
         if self.noise_snr_db is not None:
-            snr = self.rng.uniform(*self.noise_snr_db)
+            rng = self.clip_rng(i)
+            snr = float(rng.uniform(*self.noise_snr_db))
             power = float(frame.pow(2).mean()) + 1e-10
-            frame += torch.randn(FRAME_LENGTH) * np.sqrt(power / 10 ** (snr / 10))
+            noise = torch.from_numpy(rng.standard_normal(FRAME_LENGTH).astype(np.float32))
+            frame += noise * np.sqrt(power / 10 ** (snr / 10))
         x = CREPE.normalise(frame[None])[0]
         return x, torch.from_numpy(pitch_target(self.f0[i])[0])
 

@@ -216,7 +216,7 @@ def build_task(
     def evaluation(split: str) -> ClipDataset:
         return ClipDataset(manifest, split, target, eval_seconds, random_chunk=False)
 
-    train = ClipDataset(manifest, "train", target, chunk_seconds=chunk_seconds)
+    train = ClipDataset(manifest, "train", target, chunk_seconds=chunk_seconds, seed=seed)
     if max_clips is not None:
         train = torch.utils.data.Subset(train, range(min(int(max_clips), len(train))))
     torch.manual_seed(seed)  # the model's initial weights
