@@ -9,11 +9,12 @@ Usage (one task per call)::
 
 Each run trains with :class:`course_lib.train.Trainer` on the task's ``build_task`` data,
 tunes the decision threshold on the validation split, scores the held-out test split (programs
-never heard in training) with mir_eval next to the peer tools, writes the checkpoint into
-``course_lib/checkpoints/<name>-<sha8>.pt`` and the numbers into ``benchmarks/mir/<task>.json``.
-The registry entry in ``course_lib/checkpoints/__init__.py`` is then updated by hand from
-that JSON (file name, sha256, test metrics). The GPU configuration is ``--size full`` without
-``--max-clips`` and with the task's full epoch count.
+never heard in training) with mir_eval next to the peer tools, and exports the model with
+:func:`course_lib.checkpoints.export_checkpoint`: ``course_lib/checkpoints/<name>-<sha8>.pt``
+and its entry in ``course_lib/checkpoints/registry.json`` (sha256, recipe, test metrics; the
+hand-written ``headline`` is left to update). The full record goes to
+``benchmarks/mir/<task>.json``. ``--export-dir`` exports somewhere else (a trial run). The GPU
+configuration is ``--size full`` without ``--max-clips`` and with the task's full epoch count.
 """
 
 from __future__ import annotations
@@ -28,8 +29,7 @@ from pathlib import Path
 import torch
 
 from course_lib import params
-from course_lib.checkpoints import HERE as CKPT_DIR
-from course_lib.checkpoints import save_checkpoint
+from course_lib.checkpoints import export_checkpoint
 from course_lib.cli import parse_set_options
 from course_lib.data import load_dataset
 from course_lib.tasks import build_task
@@ -94,12 +94,30 @@ def _train(task: str, args) -> tuple:
     return setup, trainer.model.eval(), record
 
 
-def _export(name: str, model, meta: dict, record: dict) -> None:
-    tmp = CKPT_DIR / f"{name}.tmp"
-    sha = save_checkpoint(model, meta, tmp)
-    final = CKPT_DIR / f"{name}-{sha[:8]}.pt"
-    tmp.replace(final)
-    record.update(file=final.name, sha256=sha, bytes=final.stat().st_size)
+def _metrics(clips: int, **groups: dict) -> dict:
+    """Registry test metrics: ``clips`` and each group's numbers, rounded, prefixed by the
+    group's name (``ours`` unprefixed): ``_metrics(60, ours={"rpa": .8}, pyin={"rpa": .9})``
+    -> ``{"clips": 60, "rpa": 0.8, "pyin_rpa": 0.9}``."""
+    out = {"clips": int(clips)}
+    for group, values in groups.items():
+        for key, value in values.items():
+            if isinstance(value, (int, float)):
+                out[key if group == "ours" else f"{group}_{key}"] = round(float(value), 3)
+    return out
+
+
+def _export(args, name: str, model, meta, record, builder: str, kwargs: dict, metrics) -> None:
+    entry = export_checkpoint(
+        name,
+        model,
+        meta,
+        record,
+        directory=args.export_dir,
+        builder=builder,
+        kwargs=kwargs,
+        metrics=metrics,
+    )
+    record.update(file=entry["file"], sha256=entry["sha256"], bytes=entry["bytes"])
     OUT.mkdir(exist_ok=True)
     (OUT / f"{record['task']}.json").write_text(json.dumps(record, indent=1, default=float))
     print(json.dumps({k: v for k, v in record.items() if k != "history"}, indent=1, default=float))
@@ -122,7 +140,16 @@ def run_onset(args) -> None:
     )
     record.update(threshold=threshold, valid_f_measure=valid_f, test=ours, test_librosa=peer)
     meta = {"mean": norm[0], "std": norm[1], "threshold": threshold}
-    _export("onset_cnn", model, meta, record)
+    metrics = _metrics(
+        len(manifest.split("test")),
+        ours={f"{k}_50ms": v for k, v in ours[0.05].items()},
+        librosa={"f_measure_50ms": peer[0.05]["f_measure"]},
+    )
+    metrics["f_measure_25ms"] = round(ours[0.025]["f_measure"], 3)
+    metrics["librosa_f_measure_25ms"] = round(peer[0.025]["f_measure"], 3)
+    _export(
+        args, "onset_cnn", model, meta, record, "course_lib.models.onset.onset_cnn", {}, metrics
+    )
 
 
 def run_pitch(args) -> None:
@@ -150,8 +177,16 @@ def run_pitch(args) -> None:
         test_torchcrepe_tiny=tiny,
         test_pyin=pyin,
     )
-    name = f"crepe_{setup.model.capacity}"
-    _export(name, model, {"threshold": threshold, "capacity": setup.model.capacity}, record)
+    capacity = setup.model.capacity
+    metrics = _metrics(
+        limit or len(manifest.split("test")),
+        ours=ours,
+        torchcrepe_tiny={"rpa": tiny["rpa"]},
+        pyin={"rpa": pyin["rpa"]},
+    )
+    meta = {"threshold": threshold, "capacity": capacity}
+    builder, kwargs = "course_lib.models.pitch.crepe", {"capacity": capacity}
+    _export(args, f"crepe_{capacity}", model, meta, record, builder, kwargs, metrics)
 
 
 def run_multif0(args) -> None:
@@ -180,7 +215,12 @@ def run_multif0(args) -> None:
         widths=list(setup.info["widths"]),
     )
     size = {v: k for k, v in multif0.WIDTHS.items()}[tuple(setup.info["widths"])]
-    _export(f"salience_{size}", model, {"threshold": threshold, "size": size}, record)
+    metrics = _metrics(
+        limit or len(manifest.split("test")), ours=ours, basic_pitch={"accuracy": peer["accuracy"]}
+    )
+    meta = {"threshold": threshold, "size": size}
+    builder, kwargs = "course_lib.models.salience.deep_salience", {"size": size}
+    _export(args, f"salience_{size}", model, meta, record, builder, kwargs, metrics)
 
 
 def run_instrument(args) -> None:
@@ -194,7 +234,14 @@ def run_instrument(args) -> None:
         width=setup.info["width"],
         dense=setup.info["dense"],
     )
-    _export("instrument_cnn", model, {"classes": list(instrument.CLASSES)}, record)
+    test = record["test"]
+    metrics = _metrics(args.test_clips or len(manifest.split("test")), ours=test)
+    metrics["chance"] = round(1 / len(instrument.CLASSES), 3)
+    kwargs = {"num_classes": len(instrument.CLASSES), "width": record["width"]}
+    kwargs.update(dense=record["dense"], batch_norm=True)
+    meta = {"classes": list(instrument.CLASSES)}
+    builder = "course_lib.models.instrument.instrument_cnn"
+    _export(args, "instrument_cnn", model, meta, record, builder, kwargs, metrics)
 
 
 def run_activity(args) -> None:
@@ -218,7 +265,14 @@ def run_activity(args) -> None:
         ),
     )
     meta = {"mean": norm[0], "std": norm[1], "threshold": threshold}
-    _export("activity_cnn", model, meta, record)
+    baseline = record["test_energy_baseline"]
+    metrics = _metrics(
+        args.test_clips or len(manifest.split("test")),
+        ours=record["test"],
+        energy_baseline={"accuracy": baseline["accuracy"], "f1": baseline["f1"]},
+    )
+    builder = "course_lib.models.instrument.ActivityCNN"
+    _export(args, "activity_cnn", model, meta, record, builder, {}, metrics)
 
 
 def run_tagging(args) -> None:
@@ -260,7 +314,15 @@ def run_tagging(args) -> None:
     if architecture != "short_chunk":  # a comparison run: its own JSON, e.g. tagging_fcn.json
         record["task"] = f"tagging_{architecture}"
     meta = {"threshold": threshold, "tags": list(TAGS), "chunk_seconds": 3.0}
-    _export(f"{architecture}_tagger", model, meta, record)
+    metrics = _metrics(test["clips"], ours={k: test[k] for k in ("roc_auc", "pr_auc", "f1_macro")})
+    function, size_name = {
+        "fcn": ("fcn", "width"),
+        "musicnn": ("musicnn", "filters"),
+        "short_chunk": ("short_chunk_cnn", "width"),
+    }[architecture]
+    builder = f"course_lib.models.tagging.{function}"
+    kwargs = {"num_classes": len(TAGS), size_name: record["width"]}
+    _export(args, f"{architecture}_tagger", model, meta, record, builder, kwargs, metrics)
 
 
 def run_genre(args) -> None:
@@ -319,7 +381,13 @@ def main() -> None:
         help="where the Trainer keeps last.pt/best.pt",
     )
     parser.add_argument("--set", action="append", default=[], help="extra build_task key=value")
+    parser.add_argument(
+        "--export-dir",
+        default=None,
+        help="checkpoint folder to export into (default: the package's course_lib/checkpoints)",
+    )
     args = parser.parse_args()
+
     torch.set_num_threads(args.threads)
     globals()[f"run_{args.task}"](args)
 

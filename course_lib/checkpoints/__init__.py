@@ -12,7 +12,8 @@ Each entry records the file (named with the start of its sha256, as torchvision 
 sha256, the model builder and its arguments, the preprocessing the model expects, what it was
 trained on and the scores it reached on the held-out rendered test split (programs/instruments
 never heard in training). Weights are stored in float16 to keep the files small and loaded
-back as float32.
+back as float32. The entries live in ``registry.json`` next to the files (:data:`REGISTRY`);
+:func:`export_checkpoint` writes a trained model's file and its entry.
 """
 
 from __future__ import annotations
@@ -20,192 +21,45 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
+import json
+import os
+import re
 from pathlib import Path
 from typing import Any
 
 import torch
 
-__all__ = ["REGISTRY", "checkpoint_path", "load_checkpoint", "save_checkpoint", "sha256_of"]
+__all__ = [
+    "REGISTRY",
+    "checkpoint_path",
+    "export_checkpoint",
+    "load_checkpoint",
+    "read_registry",
+    "save_checkpoint",
+    "sha256_of",
+]
 
 HERE = Path(__file__).resolve().parent
 
-REGISTRY: dict[str, dict[str, Any]] = {
-    "short_chunk_tagger": {
-        "file": "short_chunk_tagger-d844e668.pt",
-        "sha256": "d844e66870dfa4d05ffb581695e0850eecb8e91d60708bebf4542a0b82632d8d",
-        "model": "course_lib.models.tagging.short_chunk_cnn",
-        "kwargs": {"num_classes": 17, "width": 32},
-        "preprocessing": (
-            "raw mono audio at 22,050 Hz; the model's own LogMelFrontEnd (n_fft 1024, hop 512, "
-            "96 mels, log(1 + 10 |mel|), batch norm); course_lib.tasks.tagging."
-            "tag_probabilities averages the sigmoid over 3-s windows every 1.5 s; tags in the "
-            "order of course_lib.data.generate.TAGS; predict_tags keeps those at or above the "
-            "stored threshold"
-        ),
-        "trained_on": (
-            "rendered tagging dataset (full size, seed 0), all 2,000 training songs as random "
-            "3-s chunks, 10 epochs, batch 32, Adam 1e-3, on one CPU thread (22 min); "
-            "threshold tuned for macro F1 on the 200 validation songs"
-        ),
-        "test_metrics": {
-            "clips": 400,
-            "roc_auc": 0.914,
-            "pr_auc": 0.838,
-            "f1_macro": 0.711,
-        },
-        "level": "semantic",
-        "task": "auto-tagging",
-        "headline": "ROC-AUC 0.914, PR-AUC 0.838 (17 tags, unseen instruments)",
-        "reference": "ROC-AUC 0.9129, PR-AUC 0.4614 (short-chunk ResCNN, MTAT, Won et al. 2020)",
-    },
-    "onset_cnn": {
-        "file": "onset_cnn-108fdb5d.pt",
-        "sha256": "108fdb5d67fc1f68f6247ca4818ae25c6ab59f517ba926b4d9be1a2f1a7a12e1",
-        "model": "course_lib.models.onset.onset_cnn",
-        "kwargs": {},
-        "preprocessing": (
-            "course_lib.tasks.onset.onset_features: mono, 22,050 Hz, 3 x 80-band log-mel "
-            "(log(1 + 10 |mel|), windows 512/1024/2048, hop 220, 27.5 Hz-11 kHz), "
-            "standardised per band with the stored mean/std; peak picking at the stored "
-            "threshold, 30 ms apart"
-        ),
-        "trained_on": (
-            "rendered onsets dataset (full size, seed 0), first 250 training clips "
-            "(100,000 frames), 4 epochs on a 2-core CPU (17 min); threshold tuned on the 200 "
-            "validation clips"
-        ),
-        "test_metrics": {
-            "clips": 400,
-            "f_measure_50ms": 0.997,
-            "f_measure_25ms": 0.997,
-            "precision_50ms": 0.999,
-            "recall_50ms": 0.995,
-            "librosa_f_measure_50ms": 0.974,
-            "librosa_f_measure_25ms": 0.671,
-        },
-        "level": "event",
-        "task": "onset detection",
-        "headline": "F 0.997 (±25 ms; librosa 0.671)",
-        "reference": "F 0.903 (±25 ms, Schlüter & Böck 2014)",
-    },
-    "crepe_tiny": {
-        "file": "crepe_tiny-6529f975.pt",
-        "sha256": "6529f975b52b9d0c36314e61d1823f2010827dbb5e77d3416db8628f8be97a4d",
-        "model": "course_lib.models.pitch.crepe",
-        "kwargs": {"capacity": "tiny"},
-        "preprocessing": (
-            "course_lib.tasks.pitch.pitch_frames: mono, 16 kHz, 1024-sample frames centred "
-            "every 160 samples (10 ms), each normalised to zero mean and unit variance; "
-            "decoding: weighted mean of the cents within 4 bins of the argmax; frames whose "
-            "confidence (max salience) is below the stored threshold are unvoiced"
-        ),
-        "trained_on": (
-            "rendered pitch dataset (full size, seed 0), first 300 training clips, every 10th "
-            "frame (9,000 frames per epoch), white noise at 10-40 dB SNR, 4 epochs, batch 32, "
-            "on a 2-core CPU (18 min); voicing threshold tuned on 60 validation clips"
-        ),
-        "test_metrics": {
-            "clips": 60,
-            "rpa": 0.839,
-            "rca": 0.873,
-            "voicing_recall": 0.900,
-            "voicing_false_alarm": 0.039,
-            "overall_accuracy": 0.875,
-            "torchcrepe_tiny_rpa": 0.938,
-            "pyin_rpa": 0.973,
-        },
-        "level": "frame",
-        "task": "pitch estimation",
-        "headline": "RPA 0.839 (torchcrepe-tiny 0.938, pyin 0.973)",
-        "reference": "RPA 0.967 (CREPE full, MDB-stem-synth)",
-    },
-    "salience_small": {
-        "file": "salience_small-956d3e82.pt",
-        "sha256": "956d3e82f4e1f9eb3b878a620b90e681aa467683e47523ea13274293c7d74382",
-        "model": "course_lib.models.salience.deep_salience",
-        "kwargs": {"size": "small"},
-        "preprocessing": (
-            "course_lib.tasks.multif0.multif0_features: mono, 22,050 Hz, harmonic CQT "
-            "(harmonics 0.5, 1, 2, 3, 4, 5 of 32.7 Hz; 60 bins per octave, 6 octaves, hop 256) "
-            "in dB scaled from [-80, 0] to [0, 1]; decoding: local maxima over frequency above "
-            "the stored threshold"
-        ),
-        "trained_on": (
-            "rendered multif0 dataset (Bach chorales), the 96 training clips of four smoke-size "
-            "renderings (seeds 0-3), six random 50-frame patches per clip and epoch, 6 epochs "
-            "on a 1-thread CPU (10 min); threshold tuned on 4 validation clips"
-        ),
-        "test_metrics": {
-            "clips": 16,
-            "accuracy": 0.575,
-            "precision": 0.707,
-            "recall": 0.787,
-            "basic_pitch_accuracy": 0.757,
-        },
-        "level": "frame",
-        "task": "multiple F0 estimation",
-        "headline": "accuracy 0.575 (Basic Pitch 0.757)",
-        "reference": "accuracy 0.557 (Bittner et al. 2017, Bach10)",
-    },
-    "activity_cnn": {
-        "file": "activity_cnn-53115132.pt",
-        "sha256": "53115132b95582ff61c525333747d7d7eda03b6c8946baf26c15f9c7cafd8c21",
-        "model": "course_lib.models.instrument.ActivityCNN",
-        "kwargs": {},
-        "preprocessing": (
-            "course_lib.tasks.activity.activity_features: mono, 22,050 Hz, 80-band log-mel "
-            "(log(1 + 10 |mel|), n_fft 1024, hop 220 = 10 ms), standardised per band with the "
-            "stored mean/std; frames with probability >= the stored threshold are active"
-        ),
-        "trained_on": (
-            "rendered activity dataset (full size, seed 0): 600 training clips plus 600 clips "
-            "re-rendered with other accompaniment programs (render_varied_clips; never the "
-            "test split's electric pianos), spectral augmentation, random 2-s chunks, "
-            "12 epochs on a 1-thread CPU (5 min); threshold tuned on 200 validation clips"
-        ),
-        "test_metrics": {
-            "clips": 200,
-            "accuracy": 0.847,
-            "precision": 0.809,
-            "recall": 0.982,
-            "f1": 0.883,
-            "energy_baseline_accuracy": 0.869,
-            "energy_baseline_f1": 0.881,
-        },
-        "level": "event",
-        "task": "singing voice detection",
-        "headline": "frame F1 0.883 (band-energy baseline 0.881)",
-        "reference": "no published figure on this rendered stand-in",
-    },
-    "instrument_cnn": {
-        "file": "instrument_cnn-333ac0c5.pt",
-        "sha256": "333ac0c59612d3a5b0b6b9a6855f8f2c0a277d7bd6597016040833d3b9f865b7",
-        "model": "course_lib.models.instrument.instrument_cnn",
-        "kwargs": {"num_classes": 8, "width": 8, "dense": 128, "batch_norm": True},
-        "preprocessing": (
-            "course_lib.tasks.instrument.instrument_features: mono, 22,050 Hz, 128-band "
-            "log-mel (log(1 + 10 |mel|), n_fft 2048, hop 512); 1-s excerpts (43 frames) "
-            "every 0.5 s, softmax averaged over the clip"
-        ),
-        "trained_on": (
-            "rendered instruments dataset (full size, seed 0): training and validation "
-            "programs (2 per family, 400 clips) plus 1,600 clips re-rendered with other "
-            "programs of each General MIDI family (render_family_clips; never a test program "
-            "or its neighbours), spectral augmentation, 14 epochs on a 1-thread CPU (20 min)"
-        ),
-        "test_metrics": {
-            "clips": 400,
-            "accuracy": 0.315,
-            "f1_micro": 0.315,
-            "f1_macro": 0.291,
-            "chance": 0.125,
-        },
-        "level": "event",
-        "task": "instrument recognition",
-        "headline": "accuracy 0.315 on unheard programs (chance 0.125)",
-        "reference": "micro F1 0.602 (Han et al. 2017, IRMAS)",
-    },
-}
+REGISTRY_FILE = "registry.json"
+
+
+def read_registry(directory: str | Path | None = None) -> dict[str, dict[str, Any]]:
+    """The registry of a checkpoint folder: ``<directory>/registry.json`` as a dict.
+
+    Lecture: using a trained CNN (shipped weights, the preprocessing they expect). The
+    default folder is the package's own (what :data:`REGISTRY` holds); a folder without a
+    registry file has an empty registry.
+    """
+    path = Path(HERE if directory is None else directory) / REGISTRY_FILE
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+#: Shipped models: name -> entry (file, sha256, model builder and kwargs, preprocessing,
+#: training data and recipe, held-out test metrics), read from ``registry.json``.
+REGISTRY: dict[str, dict[str, Any]] = read_registry(HERE)
 
 
 def sha256_of(path: str | Path) -> str:
@@ -213,11 +67,18 @@ def sha256_of(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def checkpoint_path(name: str) -> Path:
-    """Path of the file of registry entry ``name``."""
-    if name not in REGISTRY:
-        raise ValueError(f"unknown checkpoint {name!r}; available: {sorted(REGISTRY)}")
-    return HERE / REGISTRY[name]["file"]
+def _registry_of(directory: str | Path | None) -> tuple[Path, dict[str, dict[str, Any]]]:
+    if directory is None:
+        return HERE, REGISTRY
+    return Path(directory), read_registry(directory)
+
+
+def checkpoint_path(name: str, directory: str | Path | None = None) -> Path:
+    """Path of the file of registry entry ``name`` (in ``directory``, default the package's)."""
+    folder, registry = _registry_of(directory)
+    if name not in registry:
+        raise ValueError(f"unknown checkpoint {name!r}; available: {sorted(registry)}")
+    return folder / registry[name]["file"]
 
 
 def _build(entry: dict[str, Any]) -> torch.nn.Module:
@@ -225,10 +86,20 @@ def _build(entry: dict[str, Any]) -> torch.nn.Module:
     return getattr(importlib.import_module(module_name), builder)(**entry.get("kwargs", {}))
 
 
-def load_checkpoint(name: str) -> tuple[torch.nn.Module, dict[str, Any]]:
+def load_checkpoint(
+    name: str, directory: str | Path | None = None
+) -> tuple[torch.nn.Module, dict[str, Any]]:
     """The model of registry entry ``name`` with its weights (eval mode) and its metadata.
 
     Lecture: using a trained CNN (shipped weights, the preprocessing they expect).
+
+    Parameters
+    ----------
+    name : str
+        A registry entry, e.g. ``"onset_cnn"``.
+    directory : path, optional
+        A checkpoint folder with its own ``registry.json`` (as :func:`export_checkpoint`
+        writes); default: the checkpoints shipped in the package.
 
     Returns
     -------
@@ -243,8 +114,8 @@ def load_checkpoint(name: str) -> tuple[torch.nn.Module, dict[str, Any]]:
         Unknown name, missing file, or a sha256 that differs from the registry (a corrupted
         or replaced file: reinstall the package).
     """
-    path = checkpoint_path(name)
-    entry = REGISTRY[name]
+    path = checkpoint_path(name, directory)
+    entry = _registry_of(directory)[1][name]
     if not path.exists():
         raise ValueError(f"checkpoint file {path.name} is missing: reinstall course_lib")
     stat = path.stat()
@@ -305,3 +176,151 @@ def save_checkpoint(
     path = Path(path)
     torch.save(state, path)
     return sha256_of(path)
+
+
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` with NumPy scalars/arrays and tuples turned into JSON types (others as str)."""
+    return json.loads(
+        json.dumps(value, default=lambda v: v.tolist() if hasattr(v, "tolist") else str(v))
+    )
+
+
+def _test_metrics(record: dict[str, Any]) -> dict[str, Any]:
+    """Numbers under the ``test*`` keys of a record, flattened: ``test={"rpa": 0.8}`` ->
+    ``rpa``, ``test_pyin={"rpa": 0.9}`` -> ``pyin_rpa``, ``test_clips=60`` -> ``clips``."""
+    out: dict[str, Any] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}_{key}" if prefix else str(key), inner)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and prefix:
+            out[prefix] = round(value, 4) if isinstance(value, float) else value
+        elif hasattr(value, "item") and prefix:  # NumPy scalars
+            walk(prefix, value.item())
+
+    for key, value in record.items():
+        if key == "test" or key.startswith("test_"):
+            walk(key[len("test_") :] if key != "test" else "", value)
+    return out
+
+
+def _recipe(record: dict[str, Any]) -> dict[str, Any]:
+    skip = {"history", "file", "sha256", "bytes"}
+    return _jsonable(
+        {k: v for k, v in record.items() if k not in skip and not k.startswith("test")}
+    )
+
+
+_SUMMARY_KEYS = ("task", "size", "max_clips", "epochs", "best_epoch", "seed", "options", "machine")
+
+
+def _summary(recipe: dict[str, Any]) -> str:
+    shown = ", ".join(
+        f"{k} {recipe[k]}" for k in _SUMMARY_KEYS if recipe.get(k) not in (None, [], {})
+    )
+    return f"exported training run: {shown}" if shown else "exported training run"
+
+
+def export_checkpoint(
+    name: str,
+    model: torch.nn.Module,
+    meta: dict[str, Any],
+    record: dict[str, Any],
+    *,
+    directory: str | Path | None = None,
+    builder: str | None = None,
+    kwargs: dict[str, Any] | None = None,
+    metrics: dict[str, Any] | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """Write a trained model as checkpoint ``<name>-<sha8>.pt`` and its registry entry.
+
+    Lecture: using a trained CNN (shipping weights with what they need: normalisation,
+    thresholds, the recipe and the held-out scores). The weights are stored in float16
+    (:func:`save_checkpoint`), the file is named with the start of its sha256, and
+    ``registry.json`` in ``directory`` gets the entry ``name``: an existing entry keeps its
+    hand-written fields (``preprocessing``, ``headline``, ``reference``, ...) and has its file,
+    sha256, size, recipe, training summary and test metrics replaced. Before the registry is
+    written, the model is rebuilt from the entry and the file's weights are loaded into it, so
+    a wrong builder fails here and not when the checkpoint is first used. A previous file of
+    the entry is left in place (remove it once the new one is checked).
+
+    Parameters
+    ----------
+    name : str
+        Registry name, lower case (``"onset_cnn"``).
+    model : nn.Module
+        The trained model.
+    meta : dict
+        What the task needs besides the weights (``mean``/``std`` arrays, ``threshold``,
+        class names); :func:`load_checkpoint` returns it and attaches the normalisation.
+    record : dict
+        The run's record: its ``test*`` keys give the default ``test_metrics``, everything
+        else but ``history`` becomes the entry's ``recipe`` (task, size, epochs, seed, ...).
+    directory : path, optional
+        The checkpoint folder; default: the package's own (and :data:`REGISTRY` is updated).
+    builder, kwargs : optional
+        ``"module.function"`` that builds the model and its keyword arguments; default: the
+        existing entry's, else the model's class with no arguments.
+    metrics : dict, optional
+        The entry's ``test_metrics``; default: the flattened ``test*`` numbers of ``record``.
+    **fields
+        Other entry fields to set (``trained_on``, ``preprocessing``, ``headline``, ...).
+        ``trained_on`` defaults to a summary of the recipe.
+
+    Returns
+    -------
+    dict
+        The registry entry written.
+
+    Raises
+    ------
+    ValueError
+        A bad name, or a builder whose model does not take the weights (the new file is kept
+        and named in the message; the registry is not changed).
+    """
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ValueError(f"checkpoint name must be lower case letters, digits and _, got {name!r}")
+    folder = Path(HERE if directory is None else directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    registry = read_registry(folder)
+    tmp = folder / f"{name}.pt.tmp"
+    sha = save_checkpoint(model, meta, tmp)
+    path = folder / f"{name}-{sha[:8]}.pt"
+    os.replace(tmp, path)
+    entry = dict(registry.get(name, {}))
+    cls = type(model.module if hasattr(model, "module") else model)
+    entry["model"] = builder or entry.get("model") or f"{cls.__module__}.{cls.__qualname__}"
+    entry["kwargs"] = _jsonable(kwargs if kwargs is not None else entry.get("kwargs", {}))
+    recipe = _recipe(record)
+    entry.update(
+        file=path.name,
+        sha256=sha,
+        bytes=path.stat().st_size,
+        recipe=recipe,
+        trained_on=_summary(recipe),
+        test_metrics=_jsonable(metrics if metrics is not None else _test_metrics(record)),
+    )
+    entry.update(_jsonable(fields))
+    entry.setdefault("preprocessing", f"as course_lib.tasks.{recipe.get('task', name)} prepares it")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)["model"]
+        _build(entry).load_state_dict(
+            {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+        )
+    except Exception as err:
+        raise ValueError(
+            f"{entry['model']}(**{entry['kwargs']}) does not take the weights in {path} "
+            f"({type(err).__name__}: {err}); pass builder= and kwargs=. The registry is unchanged."
+        ) from err
+    registry[name] = entry
+    tmp = folder / f"{REGISTRY_FILE}.tmp"
+    tmp.write_text(json.dumps(registry, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, folder / REGISTRY_FILE)
+    if folder.resolve() == HERE:
+        REGISTRY[name] = entry
+    return entry
