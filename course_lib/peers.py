@@ -24,7 +24,7 @@ import functools
 
 import numpy as np
 
-from .tasks._common import prepare_audio
+from .tasks import prepare_audio
 
 __all__ = [
     "spectral_flux",

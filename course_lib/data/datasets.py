@@ -34,6 +34,7 @@ __all__ = [
     "frame_target",
     "n_frames_for",
     "read_label_csv",
+    "read_csv_table",
     "sample_at",
     "make_loader",
 ]
@@ -234,9 +235,19 @@ def _header_rows(path) -> int:
     return 0
 
 
+def read_csv_table(path) -> np.ndarray:
+    """A numeric CSV file as a 2-D float array ``(n_rows, n_columns)``, with or without a
+    header line (a first line that is not all numbers is skipped).
+
+    Lecture: training CNNs for MIR tasks (frame labels stored as CSV). Raises ``ValueError``
+    (NumPy's) for a non-numeric row.
+    """
+    return np.loadtxt(path, delimiter=",", skiprows=_header_rows(path), ndmin=2)
+
+
 def read_label_csv(path) -> tuple[np.ndarray, np.ndarray]:
     """Read a ``time_s,value`` label file (f0 in Hz or 0/1 activity), with or without header."""
-    data = np.loadtxt(path, delimiter=",", skiprows=_header_rows(path), ndmin=2)
+    data = read_csv_table(path)
     return data[:, 0], data[:, 1]
 
 

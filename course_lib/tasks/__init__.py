@@ -41,7 +41,7 @@ from typing import Any
 
 from torch import nn
 
-from ._common import attach_preprocessing, model_device, preprocessing_of
+from ._common import attach_preprocessing, model_device, prepare_audio, preprocessing_of
 
 __all__ = [
     "TaskSetup",
@@ -51,6 +51,7 @@ __all__ = [
     "attach_preprocessing",
     "preprocessing_of",
     "model_device",
+    "prepare_audio",
     # the six ready-to-use task functions, one signature: fn(y, sr, *, model=None,
     # threshold=None, device=None); imported on first use
     "predict_tags",

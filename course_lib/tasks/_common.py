@@ -33,6 +33,9 @@ PREPROCESSING_ATTR = "course_preprocessing"
 def prepare_audio(y, sr, target_sr: int, min_samples: int, what: str) -> np.ndarray:
     """Validated mono float32 audio at ``target_sr`` (resampled when ``sr`` differs).
 
+    Lecture: running a trained CNN on new audio (the checks every task function makes; also
+    used by :mod:`course_lib.peers`).
+
     Raises ``ValueError`` naming the problem and its fix: stereo or batched input, integer
     samples, NaN/inf, empty input, an implausible ``sr``, or a clip shorter than
     ``min_samples`` samples at ``target_sr`` (too short for ``what``).

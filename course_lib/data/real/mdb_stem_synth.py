@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..datasets import _header_rows
+from ..datasets import read_csv_table
 from ..manifest import Item, Manifest
 from ._common import find_root, group_split, make_manifest, probe_duration
 
@@ -52,7 +52,7 @@ def load_f0(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """
     path = Path(path)
     try:
-        data = np.loadtxt(path, delimiter=",", skiprows=_header_rows(path), ndmin=2)
+        data = read_csv_table(path)
     except ValueError as err:
         raise ValueError(f"{path.name} is not a time_s,f0_hz CSV ({err})") from err
     if data.shape[1] != 2 or len(data) == 0:
