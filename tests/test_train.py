@@ -248,3 +248,22 @@ def test_draws_do_not_depend_on_workers_and_persistent_workers_are_refused():
     kept = DataLoader(_Noisy(), batch_size=4, num_workers=1, persistent_workers=True)
     with pytest.raises(ValueError, match="persistent_workers=False"):
         _trainer().fit(kept, num_epochs=1)
+
+
+def test_mix_dataset_and_augment_draw_from_the_example_generator():
+    from course_lib.data.datasets import Augment, MixDataset
+
+    inner = _Noisy()
+    mixed = MixDataset(inner, prob=0.5, seed=4)
+    first = [mixed[i][0] for i in range(8)]
+    mixed.set_epoch(1)
+    assert inner.epochs == [1]  # the wrapped dataset follows
+    assert not all(torch.equal(a, mixed[i][0]) for i, a in enumerate(first))
+    mixed.set_epoch(0)
+    assert all(torch.equal(a, mixed[i][0]) for i, a in enumerate(first))
+    augment, y = Augment(time_shift=0.01, sr=1000), np.linspace(-1, 1, 500, dtype=np.float32)
+    np.testing.assert_array_equal(augment(y, clip_rng(0, 2, 3)), augment(y, clip_rng(0, 2, 3)))
+    torch.manual_seed(5)
+    again = augment(y)
+    torch.manual_seed(5)
+    np.testing.assert_array_equal(again, augment(y))  # without rng: torch's seed decides

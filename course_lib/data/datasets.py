@@ -281,7 +281,8 @@ class Augment:
     Notes
     -----
     Random draws come from the generator passed as ``rng`` (:class:`ClipDataset` passes the
-    example's :func:`clip_rng`); without one, from a new unseeded generator.
+    example's :func:`clip_rng`); without one, from a generator seeded by torch's global RNG
+    (so ``torch.manual_seed`` repeats a call).
     """
 
     gain_db: tuple[float, float] = (-6.0, 6.0)
@@ -303,7 +304,8 @@ class Augment:
 
     def __call__(self, y: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
         """Augmented copy of ``y`` (float32), drawn from ``rng``."""
-        rng = np.random.default_rng() if rng is None else rng
+        if rng is None:
+            rng = np.random.default_rng(int(torch.randint(0, 2**62, ())))
         if self.pitch_shift:
             import torchaudio.functional as AF
 
