@@ -1,7 +1,10 @@
-"""Shared test settings: deterministic hypothesis profile sized for 2-core CI machines."""
+"""Shared test settings: deterministic hypothesis profile sized for 2-core CI machines, and
+the held-out datasets shared by the task tests."""
 
 import os
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -13,3 +16,29 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session")
+def rendered():
+    """``rendered(name, seed)``: the smoke-size dataset, rendered once and shared.
+
+    Test modules that need held-out clips (seeds other than the course's 0) share one
+    rendering per (name, seed) across the session and across pytest-xdist workers (a file lock
+    makes the second worker wait for the first), and keep it between runs in the course's
+    ``data/`` folder next to the default datasets (``load_dataset`` re-renders what is stale).
+    """
+    from filelock import FileLock
+
+    from course_lib.data import default_root, load_dataset
+
+    root = Path(os.environ.get("COURSE_TEST_DATA_DIR", default_root()))
+    cache: dict = {}
+
+    def get(name: str, seed: int = 11):
+        if (name, seed) not in cache:
+            (root / "smoke").mkdir(parents=True, exist_ok=True)
+            with FileLock(str(root / "smoke" / f".{name}-seed{seed}.lock")):
+                cache[name, seed] = load_dataset(name, "smoke", root=root, seed=seed)
+        return cache[name, seed]
+
+    return get

@@ -6,14 +6,13 @@ import numpy as np
 import pytest
 
 from course_lib import audio, cli
-from course_lib.data import load_dataset
 from course_lib.tasks import analyze as analysis
 from course_lib.tasks import onset, pitch, tagging
 
 
 @pytest.fixture(scope="module")
-def song(tmp_path_factory):
-    manifest = load_dataset("tagging", "smoke", root=tmp_path_factory.mktemp("data"), seed=5)
+def song(rendered):
+    manifest = rendered("tagging", seed=11)
     item = manifest.split("test")[0]
     return manifest.audio_path(item), item.labels
 

@@ -50,7 +50,7 @@ def on_meta(name: str, move: bool = True) -> tuple[torch.nn.Module, list[torch.d
     return model, seen
 
 
-def tone(seconds: float = 3.0, sr: int = SR) -> np.ndarray:
+def tone(seconds: float = 1.5, sr: int = SR) -> np.ndarray:
     t = np.arange(int(seconds * sr)) / sr
     return (0.3 * np.sin(2 * np.pi * 220 * t) * (t % 0.5 < 0.3)).astype(np.float32)
 

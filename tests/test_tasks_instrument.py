@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from course_lib import checkpoints
-from course_lib.data import load_dataset
 from course_lib.models.instrument import ActivityCNN, InstrumentCNN
 from course_lib.tasks import activity, instrument
 
@@ -14,11 +13,6 @@ from course_lib.tasks import activity, instrument
 # the band-energy baseline.
 MIN_INSTRUMENT_ACCURACY = 0.25
 MIN_ACTIVITY_F1 = 0.85
-
-
-@pytest.fixture(scope="module")
-def root(tmp_path_factory):
-    return tmp_path_factory.mktemp("data")
 
 
 def test_instrument_features_and_excerpts():
@@ -32,8 +26,8 @@ def test_instrument_features_and_excerpts():
     assert len(ds) == 4 and x.shape == (1, 128, 43) and int(label) == 3
 
 
-def test_shipped_instrument_checkpoint_on_a_held_out_split(root):
-    manifest = load_dataset("instruments", "smoke", root=root, seed=11)
+def test_shipped_instrument_checkpoint_on_a_held_out_split(rendered):
+    manifest = rendered("instruments", seed=11)
     model, meta = checkpoints.load_checkpoint("instrument_cnn")
     assert isinstance(model, InstrumentCNN) and tuple(meta["classes"]) == instrument.CLASSES
     scores = instrument.evaluate_classifier(model, manifest, "test")
@@ -46,8 +40,8 @@ def test_shipped_instrument_checkpoint_on_a_held_out_split(root):
     assert label in instrument.CLASSES and sum(probs.values()) == pytest.approx(1.0, abs=1e-5)
 
 
-def test_shipped_activity_checkpoint_beats_the_energy_baseline(root):
-    manifest = load_dataset("activity", "smoke", root=root, seed=11)
+def test_shipped_activity_checkpoint_beats_the_energy_baseline(rendered):
+    manifest = rendered("activity", seed=11)
     model, meta = checkpoints.load_checkpoint("activity_cnn")
     assert isinstance(model, ActivityCNN)
     ours = activity.evaluate_detector(lambda y, sr: activity.detect_activity(y, sr)[1], manifest)

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from course_lib import checkpoints
-from course_lib.data import load_dataset
 from course_lib.models.salience import DeepSalience
 from course_lib.tasks.multif0 import (
     HOP,
@@ -61,8 +60,8 @@ def test_patches_have_the_model_input_shape():
 
 
 @pytest.fixture(scope="module")
-def held_out(tmp_path_factory):
-    return load_dataset("multif0", "smoke", root=tmp_path_factory.mktemp("data"), seed=11)
+def held_out(rendered):
+    return rendered("multif0", seed=11)
 
 
 def test_shipped_checkpoint_on_a_held_out_rendered_split(held_out):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from course_lib import audio, checkpoints
-from course_lib.data import load_dataset, load_example
+from course_lib.data import load_example
 from course_lib.models.onset import OnsetCNN
 from course_lib.tasks import available_tasks, get_task
 from course_lib.tasks.onset import (
@@ -54,9 +54,9 @@ def test_onset_scores_match_mir_eval_by_hand():
 
 
 @pytest.fixture(scope="module")
-def held_out(tmp_path_factory):
+def held_out(rendered):
     # seed 11: clips the checkpoint never saw, test programs never heard in training
-    return load_dataset("onsets", "smoke", root=tmp_path_factory.mktemp("data"), seed=11)
+    return rendered("onsets", seed=11)
 
 
 def test_shipped_checkpoint_on_a_held_out_rendered_split(held_out):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from course_lib import checkpoints
-from course_lib.data import load_dataset, render_notes
+from course_lib.data import render_notes
 from course_lib.data.render import Note
 from course_lib.models.pitch import CREPE, bin_cents, decode_cents, hz_to_cents
 from course_lib.tasks.pitch import (
@@ -59,8 +59,8 @@ def test_melody_scores_by_hand():
 
 
 @pytest.fixture(scope="module")
-def held_out(tmp_path_factory):
-    return load_dataset("pitch", "smoke", root=tmp_path_factory.mktemp("data"), seed=11)
+def held_out(rendered):
+    return rendered("pitch", seed=11)
 
 
 def test_training_frames_carry_their_labels(held_out):

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from course_lib import audio
-from course_lib.data import load_dataset
 from course_lib.tasks.robustness import degrade, rerender
 
 
@@ -31,10 +30,10 @@ def test_degrade_reaches_the_requested_snr_and_keeps_the_length():
         degrade(y, sr, rt60=-1.0)
 
 
-def test_rerender_reproduces_the_dataset_clip_and_labels(tmp_path):
-    manifest = load_dataset("onsets", "smoke", root=tmp_path, seed=3)
+def test_rerender_reproduces_the_dataset_clip_and_labels(rendered):
+    manifest = rendered("onsets", seed=11)
     item = manifest.split("test")[2]
-    y, sr, labels = rerender("onsets", "test", 2, seed=3, soundfont="TimGM6mb")
+    y, sr, labels = rerender("onsets", "test", 2, seed=11, soundfont="TimGM6mb")
     original, sr0 = audio.load(manifest.audio_path(item))
     assert sr == sr0 and labels["onsets"] == item.labels["onsets"]
     np.testing.assert_allclose(y, original, atol=1e-4)  # 16-bit WAV rounding

@@ -5,7 +5,6 @@ import pytest
 import torch
 
 from course_lib import audio, checkpoints, params
-from course_lib.data import load_dataset
 from course_lib.data.generate import TAGS
 from course_lib.models.tagging import ShortChunkResCNN
 from course_lib.tasks import build_task, tagging
@@ -91,11 +90,11 @@ def test_a_model_with_the_wrong_number_of_outputs_is_refused():
         )
 
 
-def test_shipped_tagger_on_a_held_out_split(tmp_path):
+def test_shipped_tagger_on_a_held_out_split(rendered):
     model, meta = checkpoints.load_checkpoint("short_chunk_tagger")
     assert isinstance(model, ShortChunkResCNN) and list(meta["tags"]) == list(TAGS)
     assert 0 < meta["threshold"] < 1
-    manifest = load_dataset("tagging", "smoke", root=tmp_path, seed=11)
+    manifest = rendered("tagging", seed=11)
     scores = tagging.evaluate_tagger(model, manifest, "test")
     assert scores["clips"] == len(manifest.split("test"))
     assert scores["roc_auc"] >= MIN_ROC_AUC and scores["pr_auc"] >= MIN_PR_AUC, scores
