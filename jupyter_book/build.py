@@ -6,9 +6,14 @@ Usage (from the repository root; ``make book`` runs the second line)::
     python jupyter_book/build.py          # build the site into jupyter_book/_build/html
 
 This file only orchestrates. What the book contains is declared in ``_config.yml`` and
-``_toc.yml``; the pages themselves are the notebooks in ``lectures/`` and
-``assignments/release/`` (reached through the symbolic links ``jupyter_book/lectures`` and
-``jupyter_book/assignments/release``) and the docstrings of ``course_lib``.
+``_toc.yml``; the pages themselves are the notebooks in ``lectures/`` (as
+executed into ``build/lectures/`` by ``python -m course_lib._execute``, which this script runs
+first; its cache makes that a no-op when nothing changed) and ``assignments/release/``
+(reached through the symbolic links ``jupyter_book/lectures`` and
+``jupyter_book/assignments/release``) and the docstrings of ``course_lib``. Sphinx reads a
+staged copy, ``build/book``, whose ``lectures`` link points at ``build/lectures`` (see
+``stage()``), and executes no notebook (``execute_notebooks: off``); the site still lands in
+``jupyter_book/_build/html``.
 
 Nothing is downloaded while building. The JavaScript the pages need at view time
 (the ipywidgets HTML manager that renders the embedded widget state, RequireJS that loads
@@ -20,7 +25,6 @@ works without a CDN.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -33,8 +37,11 @@ from pathlib import Path
 BOOK = Path(__file__).resolve().parent
 ROOT = BOOK.parent
 VENDOR_DIR = BOOK / "_vendor"
+STAGE = ROOT / "build" / "book"  # what Sphinx reads (see stage())
+LECTURES_RUN = ROOT / "build" / "lectures"  # written by python -m course_lib._execute
+# Not part of the staged sources: outputs, this script, the links replaced in stage().
+NOT_STAGED = {"_build", "lectures", "build.py", "README.md", "__pycache__"}
 STAMP = VENDOR_DIR / "versions.json"
-CACHE_DIR = BOOK / "_build" / ".jupyter_cache"  # myst-nb's default place for the cache
 
 # npm package -> (exact version, files or folders to keep, relative to the package folder).
 VENDOR: dict[str, tuple[str, list[str]]] = {
@@ -108,62 +115,40 @@ def vendor(force: bool = False) -> None:
 
 
 def build_env() -> dict[str, str]:
-    """Environment of the build: smoke configuration, figures through the inline backend."""
+    """Environment of the build: smoke configuration unless COURSE_CONFIG says otherwise."""
     env = dict(os.environ)
     env.setdefault("COURSE_CONFIG", "smoke")
-    # MPLBACKEND=Agg (used by the notebook tests) would hide every figure from the pages.
-    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     return env
 
 
-def library_fingerprint() -> str:
-    """sha256 over course_lib's source files: the notebooks' outputs depend on them too."""
-    digest = hashlib.sha256()
-    for path in sorted((ROOT / "course_lib").rglob("*.py")):
-        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+def stage() -> Path:
+    """The book's sources as Sphinx reads them: ``build/book``, links into this folder.
 
-
-def drop_stale_cache() -> None:
-    """Forget executed notebooks when course_lib changed since they ran.
-
-    jupyter-cache keys a notebook by its code cells only; a change in the library the cells
-    call would otherwise leave pages showing the old outputs.
+    Everything but ``lectures`` links to this folder's own files; ``lectures`` links to the
+    executed notebooks in ``build/lectures``. Page names (``lectures/NN_name``), and so the
+    Colab buttons, stay those of the repository.
     """
-    stamp = CACHE_DIR.parent / "course_lib.sha256"
-    fingerprint = library_fingerprint()
-    if stamp.is_file() and stamp.read_text().strip() == fingerprint:
-        return
-    if CACHE_DIR.exists():
-        print("[book] course_lib changed since the notebooks last ran: executing them again")
-        shutil.rmtree(CACHE_DIR)
-    CACHE_DIR.mkdir(parents=True)
-    stamp.write_text(fingerprint + "\n")
+    if STAGE.exists():
+        shutil.rmtree(STAGE)
+    STAGE.mkdir(parents=True)
+    for entry in sorted(BOOK.iterdir()):
+        if entry.name in NOT_STAGED:
+            continue
+        (STAGE / entry.name).symlink_to(os.path.relpath(entry, STAGE))
+    (STAGE / "lectures").symlink_to(os.path.relpath(LECTURES_RUN, STAGE))
+    return STAGE
 
 
-def pre_execute(notebooks: list[Path], timeout: int) -> None:
-    """Run the notebooks that are not cached yet, in parallel (one process per CPU core).
+def execute_lectures() -> None:
+    """Bring build/lectures up to date with the course's executor (cached: unchanged = no run).
 
-    Fills the same jupyter-cache that the book's ``execute_notebooks: cache`` reads, so
-    Sphinx then renders them from the cache. A notebook that fails here is simply not cached:
-    the book executes it again itself and reports the error with its traceback.
+    The book shows those executed notebooks (see :func:`stage`) and executes nothing itself
+    (``execute_notebooks: off``).
     """
-    from jupyter_cache import get_cache
-    from jupyter_cache.executors import load_executor
-
-    cache = get_cache(str(CACHE_DIR))
-    uris = []
-    for path in notebooks:
-        uris.append(str(cache.add_nb_to_project(str(path)).uri))
-    todo = [r for r in cache.list_unexecuted() if r.uri in uris]
-    if not todo:
-        return
-    print(f"[book] executing {len(todo)} notebook(s) in parallel")
-    executor = load_executor("local-parallel", cache=cache)
-    result = executor.run_and_cache(filter_uris=uris, timeout=timeout, allow_errors=False)
-    for uri in result.errored + result.excepted:
-        print(f"[book] {uri} failed; the build will run it again and show the error")
+    cmd = [sys.executable, "-m", "course_lib._execute"]
+    if subprocess.run(cmd, cwd=ROOT, env=build_env()).returncode:
+        sys.exit("[book] a lecture failed to execute (see above): the book is not built")
 
 
 def build(extra: list[str]) -> int:
@@ -179,17 +164,16 @@ def build(extra: list[str]) -> int:
         f"{len(releases)} released assignment notebooks"
         + ("" if releases else " (run `make assignments` first to include them)")
     )
+    execute_lectures()
     os.environ.update(build_env())
-    import yaml
-
-    timeout = yaml.safe_load((BOOK / "_config.yml").read_text())["execute"]["timeout"]
-    drop_stale_cache()
-    pre_execute(sorted((BOOK / "lectures").glob("[0-9][0-9]_*.ipynb")), timeout=timeout)
-    # API pages are generated from the docstrings on every build: drop those of removed modules.
+    # API pages are generated from the docstrings on every build (into jupyter_book/_autosummary,
+    # through the staged link): drop those of removed modules.
     shutil.rmtree(BOOK / "_autosummary", ignore_errors=True)
+    (BOOK / "_autosummary").mkdir()
+    source = stage()
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb if jb.exists() else "jupyter-book"), "build", "--warningiserror", "--keep-going"]
-    cmd += [*extra, str(BOOK)]
+    cmd += ["--path-output", str(BOOK), *extra, str(source)]
     print("[book]", " ".join(cmd))
     return subprocess.run(cmd, cwd=ROOT, env=os.environ).returncode
 
