@@ -39,6 +39,9 @@ from course_lib.grading.report import (
 )
 from course_lib.grading.sandbox import SandboxPolicy, claim_uid, isolation_mode, kill_uid
 
+# one worker runs this whole module, so its module-scoped course is built (and graded) once
+pytestmark = pytest.mark.xdist_group("grading")
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "assignments" / "source"
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")

@@ -25,6 +25,9 @@ from course_lib.grading.notebook import nbgrader_meta, student_notebook
 from course_lib.grading.release import solution_submission
 from course_lib.grading.sandbox import SandboxPolicy, _processes, isolation_mode
 
+# one worker runs this whole module, so the attack course is built and graded once
+pytestmark = pytest.mark.xdist_group("attacks")
+
 ROOT = Path(__file__).resolve().parents[1]
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 
@@ -260,7 +263,9 @@ def _sleepers() -> list[int]:
     return found
 
 
-@pytest.fixture(scope="module")
+# session scope: a module-scoped fixture is torn down (and rebuilt) whenever the worker runs a
+# test of another module in between, which pytest-xdist's scheduling does
+@pytest.fixture(scope="session")
 def graded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("attacks")
     course = tmp / "course"

@@ -19,6 +19,9 @@ from course_lib.grading.kube import MOUNT, job_manifest
 from course_lib.grading.notebook import student_notebook
 from course_lib.grading.release import solution_submission
 
+# one worker runs this whole module, so its module-scoped course is built (and graded) once
+pytestmark = pytest.mark.xdist_group("kube")
+
 ROOT = Path(__file__).resolve().parents[1]
 DNS = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
