@@ -1,6 +1,7 @@
 """Run all benchmarks (or those named): ``python -m benchmarks [ops ...]``.
 
-Writes ``benchmarks/results/<name>.json`` and rewrites ``benchmarks/RESULTS.md``.
+Writes ``benchmarks/results/<name>.json`` and rewrites ``benchmarks/RESULTS.md``, keeping its
+hand-measured section (from the heading ``MANUAL`` to the end) as it is.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 
 from ._harness import HERE, RESULTS_DIR, machine_info
 
+MANUAL = "## Build steps (measured by hand)"
 BENCHMARKS = ["ops", "frontend", "pipeline", "mir", "notebooks", "grading"]
 
 
@@ -38,7 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{info['platform']} · GPU: {info['cuda'] or 'none'}",
         "",
     ]
-    (HERE / "RESULTS.md").write_text("\n".join(header + sections) + "\n")
+    results = HERE / "RESULTS.md"
+    old = results.read_text() if results.is_file() else ""
+    manual = [old[old.index(MANUAL) :].rstrip("\n")] if MANUAL in old else []
+    results.write_text("\n".join(header + sections + manual) + "\n")
     return 0
 
 
