@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from .. import audio
+from ..core import audio
 from .manifest import Item, Manifest
 
 __all__ = [

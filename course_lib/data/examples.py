@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..audio import check_sr
+from ..core.audio import check_sr
 from .render import Note, render_notes
 
 __all__ = ["EXAMPLES", "load_example"]

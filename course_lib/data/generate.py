@@ -22,15 +22,7 @@ import numpy as np
 
 from .manifest import Item, Manifest, sha256_file
 from .render import render_notes, soundfont_path
-from .rendered import (
-    activity,
-    instrument_notes,
-    instruments,
-    multif0,
-    onsets,
-    pitch,
-    tagging,
-)
+from .rendered import activity, instrument_notes, instruments, multif0, onsets, pitch, tagging
 from .rendered.instruments import INSTRUMENT_FAMILIES
 from .rendered.phrases import FRAME_HOP, activity_from_notes, f0_from_notes, midi_to_hz
 from .rendered.tagging import GENRES, TAGS

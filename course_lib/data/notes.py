@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import audio
+from ..core import audio
 from .render import Note, render_notes
 
 __all__ = ["INSTRUMENTS", "NotePatches", "make_note_patches"]

@@ -131,7 +131,7 @@ def solution_submission(source: dict, released: dict) -> nbformat.NotebookNode:
 
 # What a release check depends on besides the source notebook: the grader and the modules
 # the hidden checks take their reference values from.
-_FINGERPRINT_GLOBS = ("grading/**/*.py", "*.py", "models/**/*.py", "data/**/*.py")
+_FINGERPRINT_GLOBS = ("**/*.py",)
 
 
 def _fingerprint(source_path: Path) -> str:

@@ -14,7 +14,7 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from .._validate import as_int
+from ..core.validate import as_int
 from ._checks import check_dropout, check_images
 
 __all__ = ["conv_relu", "InceptionModule", "INCEPTION_CFGS", "GoogLeNet", "googlenet"]

@@ -13,7 +13,7 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from .._validate import as_int
+from ..core.validate import as_int
 from ._checks import check_images
 
 __all__ = ["LeNet5", "lenet5"]

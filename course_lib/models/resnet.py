@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from .._validate import as_int
+from ..core.validate import as_int
 from ._checks import check_images
 
 __all__ = ["BasicBlock", "ResNet", "resnet18", "resnet34"]

@@ -23,7 +23,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .. import audio
+from ..core import audio
 
 __all__ = [
     "LogMelFrontEnd",

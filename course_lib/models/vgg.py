@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .._validate import as_int
+from ..core.validate import as_int
 from ._checks import check_dropout, check_images
 
 __all__ = ["CFGS", "vgg_block", "VGG", "vgg11", "vgg13", "vgg16", "vgg19"]

@@ -153,7 +153,7 @@ def build_task(
     name: str, config: str = "smoke", *, root=None, seed: int = 0, **options
 ) -> TaskSetup:
     """Build task ``name`` for ``config`` (``"smoke"`` or ``"full"``)."""
-    from ..config import CONFIGS
+    from ..plumbing.config import CONFIGS
 
     if config not in CONFIGS:
         raise ValueError(f"config must be one of {CONFIGS}, got {config!r}")

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
-from .. import audio
+from ..core import audio
 
 __all__ = [
     "prepare_audio",

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from .. import audio
+from ..core import audio
 from ..data.datasets import EpochSeeded
 from ..models.instrument import ActivityCNN
 from . import TaskSetup

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import audio
+from ..core import audio
 
 __all__ = ["ANALYSES", "analyze", "format_analysis"]
 

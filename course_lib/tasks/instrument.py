@@ -18,9 +18,10 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from .. import audio, metrics
+from ..core import audio
 from ..data.datasets import EpochSeeded
 from ..models.instrument import InstrumentCNN
+from ..training import metrics
 from . import TaskSetup
 from ._common import augment_spectrogram, prepare_audio, resolve_model, run_model, threshold_of
 

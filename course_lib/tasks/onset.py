@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from .. import audio
+from ..core import audio
 from ..data.datasets import onset_target
 from ..models.onset import CONTEXT, N_BANDS, OnsetCNN
 from . import TaskSetup

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from .. import audio
+from ..core import audio
 from ..data.datasets import EpochSeeded
 from ..models.pitch import (
     CREPE,

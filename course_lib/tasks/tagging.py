@@ -20,8 +20,8 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from .. import metrics
 from ..models import tagging as tagging_models
+from ..training import metrics
 from . import TaskSetup
 from ._common import prepare_audio, resolve_model, run_model, threshold_of
 
@@ -322,7 +322,7 @@ def evaluate_tagger(
     model: torch.nn.Module, manifest, split: str = "test", limit: int | None = None
 ) -> dict[str, float]:
     """Macro ROC-AUC and PR-AUC of ``model`` on whole clips of a rendered tagging split."""
-    from .. import audio
+    from ..core import audio
     from ..data.generate import TAGS
 
     y_true, y_score = [], []

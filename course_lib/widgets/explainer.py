@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import explain
+from ..lecture import explain
 from ._base import Explorer
 
 __all__ = ["ListenExplainer"]
@@ -90,7 +90,7 @@ class ListenExplainer(Explorer):
         )
         self.sonification = None
         if self.sonify:
-            from .. import audio
+            from ..core import audio
 
             mel = self.model.frontend.mel
             S = audio.melspectrogram(
@@ -115,7 +115,7 @@ class ListenExplainer(Explorer):
         super()._show()
         from IPython.display import clear_output, display
 
-        from .. import audio
+        from ..core import audio
 
         with self.audio_output:
             clear_output(wait=True)

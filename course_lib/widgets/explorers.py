@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import arithmetic, filters, locality, ops, params
-from ..images import generate_checkerboard
-from ..layers import LocallyConnected2d
-from ..shapes import conv_output_size
+from ..core import arithmetic, ops, params
+from ..core.layers import LocallyConnected2d
+from ..core.shapes import conv_output_size
+from ..lecture import filters, locality
+from ..lecture.images import generate_checkerboard
 from ._base import Explorer
 
 __all__ = [

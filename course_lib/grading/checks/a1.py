@@ -29,7 +29,7 @@ def _dense_cases(rng: np.random.Generator) -> list[dict]:
 
 
 def _dense_expected(case: dict) -> int:
-    from course_lib.params import dense_params
+    from course_lib.core.params import dense_params
 
     return dense_params(**case)
 
@@ -51,7 +51,7 @@ def _conv_params_cases(rng: np.random.Generator) -> list[dict]:
 
 
 def _conv_params_expected(case: dict) -> int:
-    from course_lib.params import conv2d_params
+    from course_lib.core.params import conv2d_params
 
     return conv2d_params(**case)
 
@@ -73,7 +73,7 @@ def _size_cases(rng: np.random.Generator) -> list[dict]:
 
 
 def _size_expected(case: dict) -> int:
-    from course_lib.shapes import conv_output_size
+    from course_lib.core.shapes import conv_output_size
 
     return conv_output_size(**case)
 
@@ -99,7 +99,7 @@ def _conv_cases(rng: np.random.Generator) -> list[dict]:
 
 
 def _conv_expected(case: dict) -> np.ndarray:
-    from course_lib.ops import conv2d
+    from course_lib.core.ops import conv2d
 
     return conv2d(**case)
 
@@ -116,7 +116,7 @@ def _pool_cases(rng: np.random.Generator) -> list[dict]:
 
 
 def _pool_expected(case: dict) -> np.ndarray:
-    from course_lib.ops import pool2d
+    from course_lib.core.ops import pool2d
 
     return pool2d(**case)
 

@@ -41,7 +41,7 @@ def _torch_weights(module, case: dict):
 
 
 def _lc_cases(rng: np.random.Generator) -> list[dict]:
-    from course_lib.shapes import conv_output_size
+    from course_lib.core.shapes import conv_output_size
 
     cases = []
     for _ in range(3):
@@ -70,7 +70,7 @@ def _lc_call(answer, case: dict):
 
 
 def _lc_expected(case: dict) -> np.ndarray:
-    from course_lib.ops import locally_connected2d
+    from course_lib.core.ops import locally_connected2d
 
     return locally_connected2d(case["x"], case["weight"], case["bias"], case["stride"])
 
@@ -102,7 +102,7 @@ def _conv_call(answer, case: dict):
 
 
 def _conv_expected(case: dict) -> np.ndarray:
-    from course_lib.ops import conv2d
+    from course_lib.core.ops import conv2d
 
     return conv2d(case["x"], case["weight"], case["bias"], case["stride"], case["padding"])
 
@@ -129,8 +129,8 @@ def _share_cases(rng: np.random.Generator) -> list[dict]:
 
 
 def _share_expected(case: dict) -> np.ndarray:
-    from course_lib.ops import conv2d
-    from course_lib.params import locally_connected2d_params
+    from course_lib.core.ops import conv2d
+    from course_lib.core.params import locally_connected2d_params
 
     y = conv2d(case["x"], case["weight"], case["bias"], case["stride"])
     n_params = locally_connected2d_params(
@@ -160,8 +160,8 @@ def _lenet_call(answer, case: dict):
 
 
 def _lenet_expected(case: dict) -> list[int]:
+    from course_lib.core.params import count_params
     from course_lib.models.lenet import LeNet5
-    from course_lib.params import count_params
 
     return [count_params(LeNet5()), case["batch"], 10]
 
@@ -192,7 +192,7 @@ def _train_expected(case: dict) -> np.ndarray:
 
 
 def _accuracy_at_least(got, expected) -> CaseResult:
-    from course_lib.metrics import accuracy
+    from course_lib.training.metrics import accuracy
 
     got, expected = np.asarray(got), np.asarray(expected)
     if got.shape != expected.shape:

@@ -57,7 +57,7 @@ def _call(answer, case: dict) -> np.ndarray:
 
 
 def _accuracy_scale(got, expected) -> CaseResult:
-    from course_lib.metrics import accuracy
+    from course_lib.training.metrics import accuracy
 
     got, expected = np.asarray(got), np.asarray(expected)
     if got.shape != expected.shape:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from ._validate import as_int, as_pair
+from .validate import as_int, as_pair
 from .shapes import conv_output_size
 
 __all__ = [

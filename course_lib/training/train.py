@@ -368,7 +368,7 @@ class Trainer:
         dataset = getattr(loader, "dataset", None)
         if dataset is None:
             return
-        from .data.datasets import set_epoch
+        from ..data.datasets import set_epoch
 
         if set_epoch(dataset, self.epoch) and getattr(loader, "persistent_workers", False):
             raise ValueError(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from ._validate import as_int, as_pair
+from .validate import as_int, as_pair
 
 __all__ = ["conv_output_size", "pool_output_size", "receptive_field", "ReceptiveField"]
 

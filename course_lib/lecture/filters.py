@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ops
+from ..core import ops
 
 __all__ = ["KERNELS", "harmonic_kernel", "get_kernel", "parse_kernel", "apply_filter"]
 

@@ -24,7 +24,7 @@ import functools
 
 import numpy as np
 
-from .tasks import prepare_audio
+from ..tasks import prepare_audio
 
 __all__ = [
     "spectral_flux",
@@ -55,7 +55,7 @@ def spectral_flux(
     Lecture: event-level MIR (the hand-made onset detection function a CNN replaces):
     ``SF(t) = sum_k max(0, log S[k, t] - log S[k, t-1])``, scaled to a peak of 1.
     """
-    from . import audio
+    from ..core import audio
 
     y = prepare_audio(y, sr, sr, n_fft // 2 + 1, "spectral flux")
     S = audio.melspectrogram(y, sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, power=1)
@@ -69,7 +69,7 @@ def spectral_flux_onsets(
     y: np.ndarray, sr: int, threshold: float = 0.15, hop_length: int = 220, window: int = 5
 ) -> np.ndarray:
     """Onset times (s) from spectral flux: adaptive threshold (local mean) and peak picking."""
-    from .tasks.onset import pick_peaks
+    from ..tasks.onset import pick_peaks
 
     flux = spectral_flux(y, sr, hop_length)
     local_mean = np.convolve(flux, np.ones(2 * window + 1) / (2 * window + 1), mode="same")
@@ -165,7 +165,7 @@ def basic_pitch_multi_f0(
 
         with contextlib.redirect_stdout(io.StringIO()):  # it prints a progress line
             _, _, notes = predict(str(path), model)
-    from .tasks.multif0 import notes_to_multi_f0
+    from ..tasks.multif0 import notes_to_multi_f0
 
     times = np.arange(int(np.ceil(len(y) / 22050 / hop))) * hop
     return times, notes_to_multi_f0(notes, times)

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
-from ._validate import as_int
+from .validate import as_int
 
 __all__ = [
     "load",

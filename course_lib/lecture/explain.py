@@ -18,8 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import audio
-from .tasks import model_device
+from ..core import audio
+from ..tasks import model_device
 
 __all__ = [
     "conv_layers",

@@ -101,9 +101,9 @@ def run_training(
     """
     import torch
 
-    from . import params
-    from .tasks import build_task
-    from .train import Trainer, setup_distributed, shard_loader
+    from ..core import params
+    from ..tasks import build_task
+    from ..training.train import Trainer, setup_distributed, shard_loader
 
     options = dict(options or {})
     rank, _world = setup_distributed()
@@ -159,8 +159,8 @@ def run_training(
 
 
 def _analyze(path: str, names: list[str] | None, as_json: bool) -> int:
-    from . import audio
-    from .tasks.analyze import ANALYSES, analyze, format_analysis
+    from ..core import audio
+    from ..tasks.analyze import ANALYSES, analyze, format_analysis
 
     try:
         y, sr = audio.load(path)
@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     a.add_argument("--json", action="store_true", help="print the full result as JSON")
     args = parser.parse_args(argv)
-    from .tasks import available_tasks
+    from ..tasks import available_tasks
 
     if args.command == "analyze":
         return _analyze(args.path, args.task, args.json)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import ops
+from ..core import ops
 
 __all__ = [
     "shift",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_int
+from ..core.validate import as_int
 
 __all__ = ["generate_checkerboard"]
 

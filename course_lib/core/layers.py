@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._validate import as_int, as_pair
+from .validate import as_int, as_pair
 from .shapes import conv_output_size, pool_output_size
 
 __all__ = ["LocallyConnected2d", "StdPool2d", "LpPool2d"]
