@@ -15,11 +15,12 @@ BUILD := build
 LECTURES := $(sort $(wildcard lectures/*.ipynb))
 NOTEBOOKS := $(LECTURES) $(sort $(wildcard assignments/source/*/*.ipynb))
 
-.PHONY: help install course data lectures assignments book bench test lint unit notebooks browser colab clean
+.PHONY: help install course data lectures assignments book bench test test-fast lint unit notebooks browser colab clean
 
 help:
 	@echo "make course  - install, then build and run the whole course (smoke configuration)"
 	@echo "make test    - install, then lint, unit tests, the executed lectures, the site, Colab"
+	@echo "make test-fast - lint and the unit tests without the slow ones (a contributor's loop)"
 	@echo "make bench  - run the benchmarks (writes benchmarks/RESULTS.md)"
 	@echo "make clean   - remove build outputs"
 
@@ -57,6 +58,12 @@ lectures: install data
 	COURSE_CONFIG=$${COURSE_CONFIG:-smoke} $(PYTHON) -m course_lib._execute --jobs $(JOBS)
 
 test: install lint unit notebooks browser colab
+
+# The inner loop while editing: lint and the unit tests not marked slow (about 2 minutes on 2
+# cores); `make test` runs everything before a merge.
+test-fast: install lint
+	OMP_NUM_THREADS=1 $(BIN)pytest -n $(JOBS) --dist loadgroup -m "not slow" tests \
+	  --ignore=tests/browser --ignore=tests/executed
 
 lint:
 	$(BIN)ruff check .

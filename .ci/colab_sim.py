@@ -36,23 +36,25 @@ WORK = ROOT / "build" / "colab"
 BASE = ROOT / ".ci" / "colab_base.txt"
 CONSTRAINTS = ROOT / ".ci" / "constraints.txt"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-CELL_TIMEOUT = 300  # seconds; the install cell downloads nothing but resolves with pip
+CELL_TIMEOUT = 240  # seconds; the install cell resolves and installs with pip
 
 # Executed inside the simulated runtime's python (nbclient drives the kernel, like Colab's UI).
 DRIVER = r"""
-import sys, time, nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError, CellTimeoutError
+import importlib.util, sys, nbformat
 
-path, out, timeout = sys.argv[1], sys.argv[2], int(sys.argv[3])
+path, out, timeout, executor = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+# the course's own client (course_lib/_execute.py, standard library only at import): nbclient
+# with the Output-widget fix, per-cell timeout errors that name the cell
+spec = importlib.util.spec_from_file_location("course_execute", executor)
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
 nb = nbformat.read(path, as_version=4)
-client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=False)
-start = time.time()
+client = module._client_class()(nb, name=path.rsplit("/", 1)[-1], timeout=timeout,
+                                 kernel_name="python3", allow_errors=False)
 try:
     client.execute()
 finally:
     nbformat.write(nb, out)
-print(f"{time.time() - start:.1f}")
 """
 
 
@@ -145,7 +147,15 @@ def execute(lecture: Path, venv: Path, wheel: Path) -> tuple[str, float, str]:
         out = WORK / "executed" / lecture.name
         out.parent.mkdir(parents=True, exist_ok=True)
         result = subprocess.run(
-            [str(venv / "bin" / "python"), "-c", DRIVER, str(target), str(out), str(CELL_TIMEOUT)],
+            [
+                str(venv / "bin" / "python"),
+                "-c",
+                DRIVER,
+                str(target),
+                str(out),
+                str(CELL_TIMEOUT),
+                str(ROOT / "course_lib" / "_execute.py"),
+            ],
             cwd=content,
             env=env,
             capture_output=True,

@@ -26,7 +26,7 @@ from course_lib.grading.release import solution_submission
 from course_lib.grading.sandbox import SandboxPolicy, _processes, isolation_mode
 
 # one worker runs this whole module, so the attack course is built and graded once
-pytestmark = pytest.mark.xdist_group("attacks")
+pytestmark = [pytest.mark.xdist_group("attacks"), pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")

@@ -22,6 +22,8 @@ import pytest
 
 from course_lib import _execute
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 CELL_LIMIT = 60  # seconds; the cells need a few at most, a stall waits out the timeout
 

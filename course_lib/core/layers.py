@@ -13,8 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .validate import as_int, as_pair
 from .shapes import conv_output_size, pool_output_size
+from .validate import as_int, as_pair
 
 __all__ = ["LocallyConnected2d", "StdPool2d", "LpPool2d"]
 

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .validate import Pair, as_pair, check_nchw
 from .shapes import conv_output_size, pool_output_size
+from .validate import Pair, as_pair, check_nchw
 
 __all__ = ["conv2d", "locally_connected2d", "pool2d", "unpool2d", "extract_windows"]
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from .validate import as_int, as_pair
 from .shapes import conv_output_size
+from .validate import as_int, as_pair
 
 __all__ = [
     "dense_params",

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from ..core.validate import as_int, as_pair
 from ..core.shapes import conv_output_size, receptive_field
+from ..core.validate import as_int, as_pair
 
 __all__ = [
     "Layer1d",
