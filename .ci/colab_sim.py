@@ -136,6 +136,7 @@ def execute(lecture: Path, venv: Path, wheel: Path) -> tuple[str, float, str]:
             "COURSE_LIB_SOURCE": wheel.as_uri(),
             "COURSE_CONFIG": "smoke",
             "OMP_NUM_THREADS": "1",
+            "NUMBA_CACHE_DIR": str(tmp / "numba"),  # numba's cache is not multi-process safe
             "MPLBACKEND": "module://matplotlib_inline.backend_inline",
             **stub_colab(tmp),
         }

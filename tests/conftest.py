@@ -2,6 +2,7 @@
 the held-out datasets shared by the task tests."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,15 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 os.environ.setdefault("MPLBACKEND", "Agg")
+# numba's on-disk cache (librosa's jitted functions) is not safe for two processes compiling
+# into one folder at once (a pytest-xdist worker crashed in librosa.util.peak_pick): one
+# cache folder per worker, set before anything imports numba.
+os.environ.setdefault(
+    "NUMBA_CACHE_DIR",
+    os.path.join(
+        tempfile.gettempdir(), f"course-numba-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    ),
+)
 
 
 @pytest.fixture(scope="session")
