@@ -34,6 +34,18 @@ if [[ ! -x /usr/bin/chromium ]]; then
   fi
 fi
 
+# bubblewrap builds the grading sandbox's allow-list file system (course_lib.grading.sandbox);
+# without it, grading as root falls back to a deny-list and says so.
+if ! command -v bwrap >/dev/null; then
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+    echo "[install] bubblewrap (Debian package) for the grading sandbox"
+    apt-get install -y -q bubblewrap || { apt-get update -q && apt-get install -y -q bubblewrap; } \
+      || echo "[install] WARNING: bubblewrap not installed: grading uses the deny-list sandbox" >&2
+  else
+    echo "[install] NOTE: bubblewrap missing (not root): grading as root needs the bubblewrap package" >&2
+  fi
+fi
+
 stamp="$($PY -c 'import sys; print(sys.prefix)')/.course-lib-installed"
 want="$(cat pyproject.toml .ci/constraints.txt .ci/install.sh | sha256sum | cut -d' ' -f1)"
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then

@@ -5,6 +5,10 @@
 # `python -m course_lib.grading kube --help` for the Kubernetes Job that uses it.
 FROM python:3.11-slim
 
+# bubblewrap: the allow-list sandbox (the pod must allow it; otherwise user-only mode)
+RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap \
+ && rm -rf /var/lib/apt/lists/*
+
 ENV PIP_NO_CACHE_DIR=1 \
     COURSE_CONFIG=smoke \
     MPLBACKEND=Agg \
@@ -22,6 +26,10 @@ RUN python -m course_lib.data build --size smoke --root /opt/course/data \
     --only tagging --only onsets
 # Mount points of the Job live below a folder only root can enter.
 RUN mkdir -m 0700 /grading
+# Only root may read the installed package and its sources (checks, answers, weights): the
+# sandbox user imports the assignment's view of course_lib that the grader writes.
+RUN chmod -R go-rwx /opt/course/course_lib \
+ && chmod -R go-rwx "$(python -c 'import course_lib, os; print(os.path.dirname(course_lib.__file__))')"
 
 ENTRYPOINT ["python", "-m", "course_lib.grading"]
 CMD ["--help"]

@@ -117,7 +117,10 @@ def test_a3_hidden_set_gives_the_sandbox_audio_only_and_scores_on_a_scale():
 
 
 def test_a4_onsets_scored_with_mir_eval_on_a_scale():
-    from course_lib.grading.checks.a4 import _call, _f_measure_scale
+    from course_lib.grading.calls import call_for
+    from course_lib.grading.checks.a4 import _f_measure_scale
+
+    _call = call_for("a4/test_onset_f_measure")
 
     reference = [np.array([0.5, 1.0, 1.5, 2.0]), np.array([0.25, 3.0])]
     exact = np.array([[0, t] for t in reference[0]] + [[1, t] for t in reference[1]])
@@ -159,8 +162,17 @@ def test_probe_outside_the_sandbox_acts_as_a_hidden_test(monkeypatch):
 
 
 def test_probe_records_outputs_and_errors(tmp_path, monkeypatch):
+    from course_lib.grading.probe import record_path, write_cases
+
+    data = tmp_path / "data"
+    data.mkdir()
+    write_cases(
+        record_path(str(data), "a1/test_dense_params", ".npz"),
+        get_check("a1/test_dense_params").sandbox_cases(7),
+    )
     monkeypatch.setenv("COURSE_GRADING_OUT", str(tmp_path))
-    monkeypatch.setenv("COURSE_GRADING_SEED", "7")
+    monkeypatch.setenv("COURSE_GRADING_DATA", str(data))
+    monkeypatch.delenv("COURSE_GRADING_SEED", raising=False)
     hidden_check("a1/test_dense_params", lambda **kw: 1 / 0)
     record = json.loads((tmp_path / "a1_test_dense_params.json").read_text())
     assert record["key"] == "a1/test_dense_params"
@@ -449,3 +461,55 @@ def test_reports_from_a_preflight_error(tmp_path, source):
     (tmp_path / "m2.csv").write_text("student,grade_id,points,score,answer\nzed,w,2,lots,\n")
     with pytest.raises(ValueError, match="not a number"):
         read_manual_scores(tmp_path / "m2.csv")
+
+
+def test_hidden_cases_round_trip_through_the_file_the_sandbox_reads(tmp_path):
+    from course_lib.grading.probe import read_cases, write_cases
+
+    cases = [
+        {"x": np.arange(6, dtype=np.float32).reshape(2, 3), "stride": (1, 2), "bias": None},
+        {"k": 3, "mode": "max", "flag": True, "sizes": [1, 2], "w": np.ones(2, np.int16)},
+    ]
+    write_cases(str(tmp_path / "c.npz"), cases)
+    back = read_cases(str(tmp_path / "c.npz"))
+    assert back[0]["x"].dtype == np.float32 and back[0]["x"].shape == (2, 3)
+    assert back[0]["stride"] == (1, 2) and back[0]["bias"] is None
+    assert back[1]["k"] == 3 and back[1]["mode"] == "max" and back[1]["flag"] is True
+    assert back[1]["sizes"] == [1, 2] and back[1]["w"].dtype == np.int16
+    with pytest.raises(TypeError, match="cannot store"):
+        write_cases(str(tmp_path / "bad.npz"), [{"f": object()}])
+
+
+def test_labels_of_a_hidden_case_stay_with_the_grader():
+    check = get_check("a2/test_training")
+    assert "y_test" in check.cases(5)[0]
+    sandbox = check.sandbox_cases(5)[0]
+    assert "y_test" not in sandbox and {"X", "y", "X_test"} <= set(sandbox)
+
+
+def test_sandbox_view_of_course_lib_has_no_answers_checks_or_weights(tmp_path):
+    from course_lib.grading.view import answer_paths, build_view
+
+    view = build_view(tmp_path, "a1")
+    assert answer_paths("a1") == [
+        "core/ops.py",
+        "core/params.py",
+        "core/shapes.py",
+        "core/layers.py",
+    ]
+    assert not (view / "grading" / "checks").exists()
+    assert not list(view.rglob("*.pt")) and not list(view.rglob("__pycache__"))
+    assert (view / "checkpoints" / "registry.json").is_file()
+    assert (view / "grading" / "probe.py").is_file() and (view / "grading" / "calls.py").is_file()
+    stub = (view / "core" / "ops.py").read_text()
+    assert "conv2d" not in stub
+    with pytest.raises(
+        ImportError, match="course_lib.core.ops is not available while assignment A1"
+    ):
+        exec(stub, {})
+    assert build_view(tmp_path, "a1") == view  # reused while the package is unchanged
+    a2 = build_view(tmp_path, "a2")
+    assert (a2 / "models" / "__init__.py").read_text().count("ImportError") == 1
+    assert not (a2 / "models" / "lenet.py").exists()
+    with pytest.raises(ValueError, match="unknown assignment"):
+        build_view(tmp_path, "a9")

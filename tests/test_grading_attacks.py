@@ -147,6 +147,65 @@ if os.fork() == 0:
     os._exit(0)
 """
 
+# Other copies of the course on the machine (a second clone, the checkout this test runs in,
+# a copy in a temporary folder): none is among the folders the grader hides, so only an
+# allow-list file system keeps their solutions out of reach.
+OTHER_COPIES = """
+import json, os, sys
+candidates = list({paths!r})
+for top in ("/", "/tmp", "/root", "/home", "/work", "/srv", "/opt"):
+    for dirpath, dirnames, filenames in os.walk(top):
+        if dirpath.count(os.sep) > 6:
+            dirnames[:] = []
+        candidates += [os.path.join(dirpath, f) for f in filenames if f == "a1.ipynb"]
+for path in candidates:
+    try:
+        src = json.load(open(path))
+        for cell in src["cells"]:
+            if "BEGIN SOLUTION" in "".join(cell["source"]):
+                exec("".join(cell["source"]))
+        print("SOLUTIONS FOUND AT", path)
+    except Exception as err:
+        print("copy:", type(err).__name__, file=sys.stderr)
+"""
+
+# Imports of the answer modules that a static scan cannot see: computed names, __import__,
+# pkgutil, sys.modules and the library's source file read from disk.
+COMPUTED_IMPORTS = {
+    "dense_params": (
+        "import importlib\n"
+        "name = 'course' + '_lib'\n"
+        "params = importlib.import_module(name + '.par' + 'ams')\n"
+        "dense_params, conv2d_params = params.dense_params, params.conv2d_params\n"
+    ),
+    "output_size": (
+        "import sys\n"
+        "name = 'course' + '_lib'\n"
+        "__import__(name + '.core.sha' + 'pes')\n"
+        "conv_output_size = sys.modules[name + '.core.sha' + 'pes'].conv_output_size\n"
+    ),
+    "conv2d": (
+        "import importlib, os\n"
+        "package = importlib.import_module('course' + '_lib')\n"
+        "namespace = {}\n"
+        "exec(open(os.path.join(package.__path__[0], 'core', 'o' + 'ps.py')).read(), namespace)\n"
+        "conv2d = namespace['conv2d']\n"
+    ),
+    "pool2d": (
+        "import importlib, pkgutil\n"
+        "try:\n"
+        "    importlib.import_module('course' + '_lib.grading.che' + 'cks')\n"
+        "except ImportError as err:\n"
+        "    print(err)\n"
+        "core = importlib.import_module('course' + '_lib.core')\n"
+        "found = [m.name for m in pkgutil.iter_modules(core.__path__) if m.name.startswith('o')]\n"
+        "pool2d = importlib.import_module(core.__name__ + '.' + found[0]).pool2d\n"
+    ),
+}
+
+# Attacks that only an allow-list sandbox (root with bubblewrap) can stop.
+NEEDS_BWRAP = ("other_copies", "computed_imports")
+
 STDERR = """
 import logging, sys, warnings
 print("a warning on stderr", file=sys.stderr)
@@ -164,7 +223,9 @@ while True:
 """
 
 
-def _build(tmp: Path, source: dict, course: Path) -> dict[str, tuple[Path, float | None, str]]:
+def _build(
+    tmp: Path, source: dict, course: Path, other_copies: list[Path]
+) -> dict[str, tuple[Path, float | None, str]]:
     """All attack submissions: name -> (path, expected auto score or None, status)."""
     released = student_notebook(source)
     solved = solution_submission(source, released)
@@ -209,6 +270,10 @@ def _build(tmp: Path, source: dict, course: Path) -> dict[str, tuple[Path, float
     )
     nb = _insert_before(_answers(fresh(released), all_wrong), "test_dense_params", code)
     subs["gradebook_and_solutions"] = (nb, 0.0, "graded")
+    code = OTHER_COPIES.format(paths=[str(p) for p in other_copies])
+    nb = _insert_before(_answers(fresh(released), all_wrong), "test_dense_params", code)
+    subs["other_copies"] = (nb, 0.0, "graded")
+    subs["computed_imports"] = (_answers(fresh(released), COMPUTED_IMPORTS), 0.0, "graded")
     subs["infinite_loop"] = (
         _prepend_to(fresh(solved), "pool2d", STUBBORN_LOOP),
         FULL - 3,
@@ -279,7 +344,11 @@ def graded(tmp_path_factory):
     con.close()
     before = hashlib.sha256(db.read_bytes()).hexdigest()
     source = source_notebook(course, "a1")
-    subs = _build(tmp, source, course)
+    other = tmp / "another-clone" / "assignments" / "source" / "a1"
+    other.mkdir(parents=True)
+    shutil.copy(course / "source" / "a1" / "a1.ipynb", other / "a1.ipynb")
+    other_copies = [other / "a1.ipynb", ROOT / "assignments" / "source" / "a1" / "a1.ipynb"]
+    subs = _build(tmp, source, course, other_copies)
     # one other student's work where an attacker could look for it
     (course / "submitted" / "victim" / "a1").mkdir(parents=True)
     shutil.copy(subs["correct"][0], course / "submitted" / "victim" / "a1" / "a1.ipynb")
@@ -316,6 +385,8 @@ ATTACKS = [
     "deleted_tests_correct",
     "stripped_test_metadata",
     "gradebook_and_solutions",
+    "other_copies",
+    "computed_imports",
     "infinite_loop",
     "memory_bomb",
     "fork_background",
@@ -332,6 +403,8 @@ ATTACKS = [
 def test_attack_gets_exact_score(graded, name):
     if name == "gradebook_and_solutions" and isolation_mode() == "limits-only":
         pytest.skip("without root the kernel runs as the grading user and can read the sources")
+    if name in NEEDS_BWRAP and isolation_mode() != "user+bwrap":
+        pytest.skip(f"{name}: only the allow-list sandbox (root, bubblewrap) stops it")
     result = graded["results"][name]
     score, status = graded["expected"][name]
     assert result.status == status, (result.errors, result.log)
@@ -379,8 +452,27 @@ def test_failures_are_explained(graded):
     assert "NameError" in bomb.message or "MemoryError" in bomb.message
 
 
+def test_other_copies_of_the_course_do_not_exist_in_the_sandbox(graded):
+    if isolation_mode() != "user+bwrap":
+        pytest.skip("the allow-list file system needs root and bubblewrap")
+    executed = graded["results"]["other_copies"].executed
+    text = json.dumps([c.get("outputs", []) for c in executed["cells"]])
+    assert "SOLUTIONS FOUND" not in text
+    assert "copy: FileNotFoundError" in text  # the listed paths are simply not there
+
+
+def test_answer_modules_are_stubs_in_the_sandbox_whatever_the_spelling(graded):
+    if isolation_mode() != "user+bwrap":
+        pytest.skip("the sandbox's view of course_lib needs root and bubblewrap")
+    res = graded["results"]["computed_imports"]
+    text = json.dumps([c.get("outputs", []) for c in res.executed["cells"]])
+    assert text.count("is not available while assignment A1 is graded") >= 3
+    assert "No module named 'course_lib.grading.checks'" in text
+    assert not res.errors  # the static scan saw nothing: the view did the work
+
+
 def test_gradebook_solutions_and_other_submissions_out_of_reach(graded):
-    if isolation_mode() != "user+namespaces":
+    if isolation_mode() not in ("user+bwrap", "user+namespaces"):
         pytest.skip("file isolation needs root")
     assert graded["db_unchanged"]
     executed = graded["results"]["gradebook_and_solutions"].executed
@@ -393,7 +485,8 @@ def test_no_process_outlives_grading(graded):
     res = graded["results"]["fork_background"]
     assert res.auto_score == FULL
     assert _sleepers() == []
-    assert any("leftover process" in w for w in res.warnings)
+    if isolation_mode() != "user+bwrap":  # bubblewrap's PID namespace ends them itself
+        assert any("leftover process" in w for w in res.warnings)
 
 
 def test_stderr_and_warnings_do_not_cost_points(graded):

@@ -28,12 +28,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
-import numpy as np
 
 from .checks import Check, checks_for, find_forbidden_imports, forbidden_for
 from .notebook import assemble, graded_cells, nbgrader_meta, preflight
-from .probe import DATA_ENV, OUT_ENV, SEED_ENV, from_jsonable, record_path
-from .sandbox import SandboxPolicy, claim_uid, isolation_mode, run_sandboxed
+from .probe import DATA_ENV, OUT_ENV, from_jsonable, record_path, write_cases
+from .sandbox import (
+    SandboxPolicy,
+    SandboxView,
+    capped_folder,
+    claim_uid,
+    isolation_mode,
+    run_sandboxed,
+)
+from .view import build_view
 
 __all__ = [
     "CellScore",
@@ -235,7 +242,7 @@ def _forbidden_in(assignment: str, assembled: dict) -> list[str]:
     return sorted(found)
 
 
-def _sandbox_env(workdir: str, seed: int) -> dict[str, str]:
+def _sandbox_env(workdir: str) -> dict[str, str]:
     from course_lib.data import default_root
 
     bindir = os.path.dirname(sys.executable)
@@ -259,12 +266,10 @@ def _sandbox_env(workdir: str, seed: int) -> dict[str, str]:
         "PYTHONNOUSERSITE": "1",
         "LANG": "C.UTF-8",
         OUT_ENV: f"{workdir}/out",
-        SEED_ENV: str(seed),
     }
 
 
-def _prepare_workdir(root: str, uid: int | None) -> str:
-    workdir = tempfile.mkdtemp(prefix="sub-", dir=root)
+def _prepare_workdir(workdir: str, uid: int | None) -> str:
     for sub in ("home", "tmp", "out", "data"):
         os.mkdir(os.path.join(workdir, sub), 0o700)
     if uid is not None:
@@ -339,19 +344,39 @@ def grade_submission(
         uid = claims.enter_context(claim_uid(slot)) if mode != "limits-only" else None
         nb = assemble(source, check.notebook)
         result.assembled = nb
-        workdir = _prepare_workdir(root, uid)
+        workdir = tempfile.mkdtemp(prefix="sub-", dir=root)
+        capped = claims.enter_context(capped_folder(workdir, policy.workdir_bytes, uid))
+        if mode == "user+bwrap" and not capped:
+            result.warnings.append("the working folder could not be capped in size")
+        _prepare_workdir(workdir, uid)
         logdir = tempfile.mkdtemp(prefix="log-", dir=root)
+        view, env = None, _sandbox_env(workdir)
+        if mode == "user+bwrap":  # the view replaces the package: nothing else is there
+            from course_lib.data import default_root
+
+            view = SandboxView(
+                course_lib=str(build_view(root, assignment)),
+                readonly=(str(default_root().resolve()),),
+            )
+        elif mode == "user-only":  # the view comes first on the path; the package's own
+            # files stay readable unless they are closed to other users (the grader image)
+            env["PYTHONPATH"] = str(build_view(root, assignment).parent)
         in_path = os.path.join(workdir, "submission.ipynb")
         nbformat.write(nb, in_path)
         if uid is not None:
             os.chown(in_path, uid, uid)
-        for check_ in checks_for(assignment).values():
-            if check_.hidden_data is not None:  # inputs only; the labels stay here
-                data_path = record_path(os.path.join(workdir, "data"), check_.key, ".npz")
-                np.savez(data_path, **hidden_data(check_)[0])
-                if uid is not None:
-                    os.chown(data_path, uid, uid)
         seed = secrets.randbits(62)
+        # The hidden inputs, drawn here from the secret seed (labels and references stay
+        # here); the sandbox neither gets the seed nor can import the checks.
+        for check_ in checks_for(assignment).values():
+            if check_.hidden_data is not None:
+                cases = [hidden_data(check_)[0]]
+            else:
+                cases = check_.sandbox_cases(seed)
+            data_path = record_path(os.path.join(workdir, "data"), check_.key, ".npz")
+            write_cases(data_path, cases)
+            if uid is not None:
+                os.chown(data_path, uid, uid)
         argv = [
             sys.executable,
             "-m",
@@ -361,7 +386,7 @@ def grade_submission(
             str(policy.cell_timeout_s),
             "skip-" + secrets.token_hex(8),
         ]
-        run = run_sandboxed(argv, workdir, _sandbox_env(workdir, seed), policy, uid, logdir)
+        run = run_sandboxed(argv, workdir, env, policy, uid, logdir, view)
         result.log = run.stderr[-3000:]
         note = ""
         if run.timed_out:
@@ -413,10 +438,10 @@ def grade_submission(
         result.errors.append(f"internal grader error: {type(err).__name__}: {err}")
         result.errors.append(traceback.format_exc(limit=3))
     finally:
+        claims.close()  # detaches the working folder's file system, then frees the uid
         for path_ in (workdir, logdir):
             if path_:
                 shutil.rmtree(path_, ignore_errors=True)
-        claims.close()
         if own_root:
             shutil.rmtree(root, ignore_errors=True)
     result.wall_s = time.monotonic() - start

@@ -2,12 +2,15 @@
 
 Lecture: course logistics (graded assignments).
 
-Inside the grading sandbox (``COURSE_GRADING_OUT`` is set) :func:`hidden_check` applies the
-student's answer to hidden inputs drawn from ``COURSE_GRADING_SEED`` and writes the outputs
-to a JSON file; it decides nothing. The grader judges the file in its own process against
-``course_lib``'s values. Outside the sandbox (an instructor running the source notebook, or
-plain ``nbgrader autograde``) it compares in-process and raises ``AssertionError`` on a
-mismatch, like an ordinary hidden test.
+Inside the grading sandbox (``COURSE_GRADING_OUT`` is set) :func:`hidden_check` reads the
+hidden inputs the grader drew from its secret seed (a file under ``COURSE_GRADING_DATA``,
+written by :func:`write_cases`, without the labels), applies the student's answer to them
+(:mod:`course_lib.grading.calls`) and writes the outputs to a JSON file; it decides nothing
+and imports none of the checks (they are not in the sandbox's view of ``course_lib``). The
+grader judges the file in its own process against ``course_lib``'s values. Outside the
+sandbox (an instructor running the source notebook, or plain ``nbgrader autograde``) it
+compares in-process and raises ``AssertionError`` on a mismatch, like an ordinary hidden
+test.
 """
 
 from __future__ import annotations
@@ -20,13 +23,13 @@ from typing import Any
 
 import numpy as np
 
-from .checks import get_check
-
 __all__ = [
     "hidden_check",
     "to_jsonable",
     "from_jsonable",
     "record_path",
+    "write_cases",
+    "read_cases",
     "OUT_ENV",
     "SEED_ENV",
     "DATA_ENV",
@@ -43,9 +46,49 @@ def record_path(out_dir: str, key: str, suffix: str = ".json") -> str:
     return os.path.join(out_dir, re.sub(r"[^A-Za-z0-9_.-]", "_", key) + suffix)
 
 
-def _load_hidden_inputs(key: str) -> dict:
-    with np.load(record_path(os.environ[DATA_ENV], key, ".npz"), allow_pickle=False) as z:
-        return {name: z[name] for name in z.files}
+def _encode(value: Any, arrays: dict[str, np.ndarray]) -> Any:
+    if isinstance(value, np.ndarray):
+        name = f"a{len(arrays)}"
+        arrays[name] = value
+        return {"$array": name}
+    if isinstance(value, tuple):
+        return {"$tuple": [_encode(v, arrays) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v, arrays) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"write_cases: cannot store a {type(value).__name__} in a hidden case")
+
+
+def _decode(value: Any, arrays: Any) -> Any:
+    if isinstance(value, dict) and "$array" in value:
+        return arrays[value["$array"]]
+    if isinstance(value, dict) and "$tuple" in value:
+        return tuple(_decode(v, arrays) for v in value["$tuple"])
+    if isinstance(value, list):
+        return [_decode(v, arrays) for v in value]
+    return value
+
+
+def write_cases(path: str, cases: list[dict]) -> None:
+    """Store hidden cases (dicts of numbers, tuples, ``None`` and arrays) for the sandbox.
+
+    Arrays keep their dtype; everything else goes into a JSON header. No pickle on either
+    side.
+    """
+    arrays: dict[str, np.ndarray] = {}
+    header = [{k: _encode(v, arrays) for k, v in case.items()} for case in cases]
+    np.savez(path, __cases__=np.array(json.dumps(header)), **arrays)
+
+
+def read_cases(path: str) -> list[dict]:
+    """The cases :func:`write_cases` stored at ``path``."""
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {name: z[name] for name in z.files}
+    header = json.loads(str(arrays.pop("__cases__")))
+    return [{k: _decode(v, arrays) for k, v in case.items()} for case in header]
 
 
 def to_jsonable(value: Any) -> dict:
@@ -75,33 +118,43 @@ def hidden_check(key: str, answer: Any) -> None:
         What the student wrote (a function, a class or a value), passed to the check's
         ``call``.
     """
-    check = get_check(key)
+    from .calls import call_for
+
+    call = call_for(key)
     out_dir = os.environ.get(OUT_ENV)
+    if out_dir:  # in the sandbox: the grader's inputs in, the outputs out, nothing judged
+        cases = read_cases(record_path(os.environ[DATA_ENV], key, ".npz"))
+        results = _run(call, answer, cases)
+        with open(record_path(out_dir, key), "w") as f:
+            json.dump({"key": key, "cases": results}, f)
+        return
+    from .checks import get_check  # an instructor's run: judge here
+
+    check = get_check(key)
     seed = int(os.environ.get(SEED_ENV, "0"))
     expected = None
-    if check.hidden_data is not None and out_dir:
-        cases = [_load_hidden_inputs(key)]  # labels stay with the grader
-    elif check.hidden_data is not None:
+    if check.hidden_data is not None:
         inputs, expected = check.hidden_data(seed)
         cases = [inputs]
     else:
         cases = check.cases(seed)
-    results = []
-    for case in cases:
-        try:
-            results.append({"ok": True, "value": to_jsonable(check.call(answer, case))})
-        except Exception as err:  # noqa: BLE001 - any student error is a failed case
-            results.append({"ok": False, "error": f"{type(err).__name__}: {err}"[:300]})
-    if out_dir:
-        with open(record_path(out_dir, key), "w") as f:
-            json.dump({"key": key, "cases": results}, f)
-        return
+    results = _run(call, answer, cases)
     for i, (case, res) in enumerate(zip(cases, results, strict=True)):
         if not res["ok"]:
             raise AssertionError(f"hidden case {i + 1}: {res['error']}")
         verdict = check.judge(from_jsonable(res["value"]), case, expected)
         if not verdict.ok:
             raise AssertionError(f"hidden case {i + 1}: {verdict.message}")
+
+
+def _run(call, answer: Any, cases: list[dict]) -> list[dict]:
+    results = []
+    for case in cases:
+        try:
+            results.append({"ok": True, "value": to_jsonable(call(answer, case))})
+        except Exception as err:  # noqa: BLE001 - any student error is a failed case
+            results.append({"ok": False, "error": f"{type(err).__name__}: {err}"[:300]})
+    return results
 
 
 def from_jsonable(record: Any) -> np.ndarray:

@@ -1,22 +1,34 @@
-"""Run one submission's notebook in a sandbox: own user, resource limits, no network.
+"""Run one submission's notebook in a sandbox: own user, allow-list file system, no network.
 
 Lecture: course logistics (graded assignments).
 
 When the grader runs as root, every worker slot gets its own unprivileged uid (no login
-entry needed) and each run
+entry needed) and each run, in the preferred mode ``"user+bwrap"``, goes through Debian's
+bubblewrap (``bwrap``, an audited setuid-free sandbox tool), which builds a new root file
+system holding **only**
 
-- starts in new network and mount namespaces: only a loopback interface (no network); empty
-  read-only file systems over the paths the grader hides (gradebook, sources with solutions,
-  other submissions) and private ``/tmp``, ``/var/tmp`` and ``/dev/shm``;
-- has ``RLIMIT_CPU``, ``RLIMIT_AS`` (memory), ``RLIMIT_NPROC`` (processes of that uid),
-  ``RLIMIT_FSIZE`` and a wall-clock limit, and ``no_new_privs`` (setuid programs do not
-  elevate);
-- works in a private directory (mode 0700, owned by the slot's uid) holding only the
-  assembled notebook;
-- ends with every process of the slot's uid killed, so nothing outlives the run.
+- ``/usr`` and the interpreter and environment (``sys.base_prefix``, ``sys.prefix``),
+  read-only, with the few ``/etc`` files the dynamic linker and fonts need;
+- ``course_lib`` as the assignment's view (:mod:`course_lib.grading.view`: no hidden checks,
+  no shipped weights, the answer modules replaced by stubs), bound over the package folder;
+- the course's rendered data, read-only (assignments train on it);
+- the submission's working folder, read-write and capped in size (its own ``tmpfs``);
+- private ``/tmp``, ``/var/tmp`` and ``/dev/shm`` (capped ``tmpfs``), ``/proc`` of its own
+  PID namespace and a minimal ``/dev``.
 
-Without root the run keeps the resource limits, its own session and the kill of leftover
-processes it can find, and :func:`isolation_mode` says that it is degraded.
+Nothing else of the host exists inside: no home folders, no other clones or working trees
+of the course, no host temporary folder. The run is in new network (loopback only), PID,
+IPC and UTS namespaces, dies with the grader, and has ``RLIMIT_CPU``, ``RLIMIT_AS``
+(memory), ``RLIMIT_NPROC`` (processes of that uid), ``RLIMIT_FSIZE``, ``no_new_privs`` and a
+wall-clock limit; afterwards every process of the slot's uid is killed.
+
+Without bubblewrap, as root, the run falls back to ``"user+namespaces"``: the same user and
+limits in new network and mount namespaces where the host's file system stays visible
+except the folders the grader hides (a deny-list: other copies of the course on the machine
+stay readable) - install ``bubblewrap``. Without namespaces (``"user-only"``) the network
+and the file system are not isolated beyond file permissions; without root
+(``"limits-only"``) the run keeps only the resource limits, its own session and the kill of
+the leftover processes it can find. :func:`isolation_mode` says which applies.
 """
 
 from __future__ import annotations
@@ -27,6 +39,7 @@ import fcntl
 import json
 import os
 import resource
+import shutil
 import signal
 import socket
 import stat
@@ -40,6 +53,9 @@ from pathlib import Path
 __all__ = [
     "SandboxPolicy",
     "SandboxRun",
+    "SandboxView",
+    "bwrap_available",
+    "capped_folder",
     "isolation_mode",
     "namespaces_available",
     "run_sandboxed",
@@ -88,6 +104,13 @@ class SandboxPolicy:
     namespaces : bool
         Use network and mount namespaces when the kernel allows them (``False``: separate
         user and limits only, as in a container without ``CAP_SYS_ADMIN``).
+    bwrap : bool
+        Build the sandbox with bubblewrap when it is installed (allow-list file system);
+        ``False`` uses the deny-list namespaces of ``"user+namespaces"``.
+    workdir_bytes : int
+        Size of the working folder (a ``tmpfs`` of that size in the root modes).
+    tmp_bytes : int
+        Size of each private temporary folder (``/tmp``, ``/var/tmp``, ``/dev/shm``).
     """
 
     wall_s: float = 300.0
@@ -99,12 +122,33 @@ class SandboxPolicy:
     hide: tuple[str, ...] = field(default_factory=tuple)
     isolate: bool = True
     namespaces: bool = True
+    bwrap: bool = True
+    workdir_bytes: int = 1 * 2**30
+    tmp_bytes: int = 256 * 2**20
 
     def __post_init__(self) -> None:
-        for name in ("wall_s", "cell_timeout_s", "cpu_s", "memory_bytes", "nproc", "fsize_bytes"):
+        names = ("wall_s", "cell_timeout_s", "cpu_s", "memory_bytes", "nproc", "fsize_bytes")
+        for name in (*names, "workdir_bytes", "tmp_bytes"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or value <= 0:
                 raise ValueError(f"SandboxPolicy: {name} must be a positive number, got {value!r}")
+
+
+@dataclass(frozen=True)
+class SandboxView:
+    """What the bubblewrap sandbox shows besides the interpreter and its working folder.
+
+    Parameters
+    ----------
+    course_lib : str, optional
+        A folder to show in place of the installed ``course_lib`` package (the assignment's
+        view, :func:`course_lib.grading.view.build_view`); ``None`` shows the package itself.
+    readonly : tuple of str
+        More folders shown read-only at their own paths (the course's rendered data).
+    """
+
+    course_lib: str | None = None
+    readonly: tuple[str, ...] = ()
 
 
 @dataclass
@@ -132,15 +176,36 @@ def namespaces_available() -> bool:
     return _NAMESPACES[0]
 
 
+_BWRAP: list[bool] = []  # probed once per process
+
+
+def bwrap_available() -> bool:
+    """Whether bubblewrap is installed and can build a sandbox here (probed once)."""
+    if not _BWRAP:
+        exe = shutil.which("bwrap")
+        ok = False
+        if exe and os.geteuid() == 0:
+            probe = [exe, *_system_binds(), "--unshare-all", "--die-with-parent", "--", "/bin/true"]
+            try:
+                ok = subprocess.run(probe, capture_output=True, timeout=30).returncode == 0
+            except (OSError, subprocess.SubprocessError):
+                ok = False
+        _BWRAP.append(ok)
+    return _BWRAP[0]
+
+
 def isolation_mode(policy: SandboxPolicy | None = None) -> str:
     """How submissions are isolated here.
 
-    ``"user+namespaces"`` (root, namespaces allowed), ``"user-only"`` (root without
-    namespaces: separate uid and limits, network not cut) or ``"limits-only"`` (not root:
-    resource limits only).
+    ``"user+bwrap"`` (root with bubblewrap: allow-list file system, own namespaces),
+    ``"user+namespaces"`` (root without bubblewrap: namespaces, deny-list file system),
+    ``"user-only"`` (root without namespaces: separate uid and limits, network not cut) or
+    ``"limits-only"`` (not root: resource limits only).
     """
     if os.geteuid() != 0 or (policy is not None and not policy.isolate):
         return "limits-only"
+    if (policy is None or (policy.bwrap and policy.namespaces)) and bwrap_available():
+        return "user+bwrap"
     if (policy is not None and not policy.namespaces) or not namespaces_available():
         # Without a mount namespace, another user must be able to reach the interpreter.
         reachable = not any(_closed_ancestor(p) for p in _needed_paths())
@@ -280,10 +345,97 @@ def _isolate(workdir: str, hide: list[str]) -> None:
             _mount(libc, "/dev/null", path, None, _MS_BIND, "")
 
 
+_ETC_KEEP = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "fonts", "localtime")
+
+
+def _system_binds() -> list[str]:
+    """bubblewrap arguments for the system part: /usr, its links, a few /etc files."""
+    args = ["--ro-bind", "/usr", "/usr"]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    for name in _ETC_KEEP:
+        if os.path.exists(f"/etc/{name}"):
+            args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+    return [*args, "--proc", "/proc", "--dev", "/dev"]
+
+
+def _parents(path: str) -> list[str]:
+    parts = Path(path).parts
+    return [os.path.join(*parts[:i]) for i in range(2, len(parts))]
+
+
+def _bwrap_argv(workdir: str, policy: SandboxPolicy, view: SandboxView, files: str) -> list[str]:
+    """The bubblewrap command line of one run (everything up to ``--``)."""
+    import course_lib
+
+    package = str(Path(course_lib.__file__).resolve().parent)
+    args = [shutil.which("bwrap") or "bwrap", *_system_binds()]
+    for tmp in _PRIVATE_TMP:
+        args += ["--perms", "1777", "--size", str(policy.tmp_bytes), "--tmpfs", tmp]
+    args += ["--ro-bind", os.path.join(files, "passwd"), "/etc/passwd"]
+    args += ["--ro-bind", os.path.join(files, "group"), "/etc/group"]
+    shown = [
+        (os.path.realpath(sys.base_prefix), False),
+        (os.path.realpath(sys.prefix), False),
+        *[(os.path.realpath(p), False) for p in view.readonly if os.path.isdir(p)],
+        (package, False),
+        (workdir, True),
+    ]
+    made: set[str] = {"/", "/usr", "/proc", "/dev", *_PRIVATE_TMP}
+    for path, writable in shown:
+        for parent in _parents(path):  # traversable, not listable, like a home folder
+            if parent not in made:
+                args += ["--perms", "0711", "--dir", parent]
+                made.add(parent)
+        if path == package and view.course_lib:
+            args += ["--ro-bind", view.course_lib, package]
+        else:
+            args += ["--bind" if writable else "--ro-bind", path, path]
+    args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
+    args += ["--unshare-cgroup-try", "--die-with-parent", "--new-session", "--chdir", workdir]
+    return args
+
+
+_MNT_DETACH = 2
+
+
+@contextlib.contextmanager
+def capped_folder(path: str, size: int, uid: int | None):
+    """Make ``path`` (an empty folder) a ``tmpfs`` of ``size`` bytes owned by ``uid``, if root.
+
+    Yields whether the cap applies (root that may mount); the file system is detached
+    afterwards. Without it the folder stays a plain folder (``RLIMIT_FSIZE`` still caps
+    each file).
+    """
+    mounted = False
+    if os.geteuid() == 0:
+        try:
+            owner = f",uid={uid},gid={uid}" if uid is not None else ""
+            _mount(
+                _libc(),
+                "tmpfs",
+                path,
+                "tmpfs",
+                _MS_NOSUID | _MS_NODEV,
+                f"size={size},mode=0700{owner}",
+            )
+            mounted = True
+        except OSError:
+            mounted = False
+    try:
+        yield mounted
+    finally:
+        if mounted:
+            _libc().umount2(path.encode(), _MNT_DETACH)
+
+
 def _launch(spec: dict) -> None:
     """Body of ``python -m course_lib.grading.sandbox SPEC``: isolate, limit, drop, exec."""
     os.umask(0o077)
-    if spec.get("uid") is not None and spec.get("namespaces") and os.geteuid() == 0:
+    if spec.get("uid") is not None and spec.get("mode") == "user+namespaces":
         _isolate(spec["workdir"], spec["hide"])
     limits = {
         resource.RLIMIT_CPU: (spec["cpu_s"], spec["cpu_s"] + 5),
@@ -420,13 +572,16 @@ def run_sandboxed(
     policy: SandboxPolicy,
     uid: int | None,
     logdir: str,
+    view: SandboxView | None = None,
 ) -> SandboxRun:
     """Run ``argv`` under ``policy`` in ``workdir`` as ``uid`` (``None``: limits only).
 
     ``env`` is the complete environment of the command (nothing else is inherited).
     Output goes to files in ``logdir`` (owned by the grader); their tails are returned.
+    ``view`` says what the bubblewrap sandbox shows besides the interpreter and ``workdir``.
     """
     token = os.urandom(8).hex()
+    mode = isolation_mode(policy) if uid is not None else "limits-only"
     spec = {
         "argv": argv,
         "env": {**env, TOKEN_ENV: token},
@@ -435,16 +590,32 @@ def run_sandboxed(
         "gid": uid,
         "hide": [str(p) for p in policy.hide],
         **{k: v for k, v in asdict(policy).items() if k not in ("hide", "isolate")},
-        "namespaces": isolation_mode(policy) == "user+namespaces",
+        "mode": mode,
     }
     if uid is not None:
         kill_uid(uid)
     out_path, err_path = Path(logdir) / "stdout.txt", Path(logdir) / "stderr.txt"
     launcher_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+    launcher = [sys.executable, "-I", "-m", "course_lib.grading.sandbox", json.dumps(spec)]
+    if mode == "user+bwrap":
+        # bubblewrap (as root) builds the root file system and namespaces; the launcher
+        # inside, run from the package folder as the sandbox shows it, sets the limits and
+        # becomes the sandbox user.
+        files = os.path.join(logdir, "etc")
+        os.makedirs(files, exist_ok=True)
+        Path(files, "passwd").write_text(f"grader:x:{uid}:{uid}::{env.get('HOME', '/')}:/bin/sh\n")
+        Path(files, "group").write_text(f"grader:x:{uid}:\n")
+        for name in ("passwd", "group"):
+            os.chmod(os.path.join(files, name), 0o644)
+        os.chmod(files, 0o755)
+        os.chmod(logdir, 0o711)
+        script = str(Path(__file__).resolve())
+        bw = _bwrap_argv(workdir, policy, view or SandboxView(), files)
+        launcher = [*bw, "--", sys.executable, "-I", script, json.dumps(spec)]
     start = time.monotonic()
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-I", "-m", "course_lib.grading.sandbox", json.dumps(spec)],
+            launcher,
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=err,

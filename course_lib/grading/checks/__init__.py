@@ -41,10 +41,6 @@ class CaseResult:
     fraction: float | None = None  # partial credit (metric scales); None: all or nothing
 
 
-def _default_call(answer: Any, case: dict) -> Any:
-    return answer(**case)
-
-
 @dataclass(frozen=True)
 class Check:
     """A hidden check of one autograded test cell.
@@ -59,8 +55,9 @@ class Check:
     expected : callable(dict) -> array-like
         The reference output for one case, computed with ``course_lib``. Only the grader
         calls it.
-    call : callable(answer, dict) -> array-like
-        How the probe applies the student's answer to a case (default ``answer(**case)``).
+    secret : tuple of str
+        Keys of a case that stay with the grader (labels the judge needs): the sandbox gets
+        the case without them.
     rtol, atol : float
         Tolerances of ``numpy.allclose``; integer answers must match exactly.
     compare : callable(got, expected) -> CaseResult, optional
@@ -75,12 +72,25 @@ class Check:
     key: str
     make_cases: Callable[[np.random.Generator], list[dict]]
     expected: Callable[[dict], Any]
-    call: Callable[[Any, dict], Any] = _default_call
     rtol: float = 1e-5
     atol: float = 1e-6
     compare: Callable[[Any, Any], CaseResult] | None = None
     description: str = field(default="", compare=False)
     hidden_data: Callable[[int], tuple[dict[str, np.ndarray], Any]] | None = None
+    secret: tuple[str, ...] = ()
+
+    @property
+    def call(self) -> Callable[[Any, dict], Any]:
+        """How the probe applies the answer to a case (``course_lib.grading.calls``)."""
+        from ..calls import call_for
+
+        return call_for(self.key)
+
+    def sandbox_cases(self, seed: int) -> list[dict]:
+        """The cases as the sandbox gets them: generated here, the ``secret`` keys removed."""
+        return [
+            {k: v for k, v in case.items() if k not in self.secret} for case in self.cases(seed)
+        ]
 
     def cases(self, seed: int) -> list[dict]:
         """The hidden inputs for ``seed`` (a fresh generator per check, so order is irrelevant)."""
@@ -135,7 +145,6 @@ def _no_generated_cases(case: dict) -> None:
 def hidden_data_check(
     key: str,
     hidden_data: Callable[[int], tuple[dict[str, np.ndarray], Any]],
-    call: Callable[[Any, dict], Any],
     compare: Callable[[Any, Any], CaseResult],
 ) -> Check:
     """A :class:`Check` on a hidden test set rendered by the grader (A3, A4)."""
@@ -143,7 +152,6 @@ def hidden_data_check(
         key,
         make_cases=lambda rng: [],
         expected=_no_generated_cases,
-        call=call,
         compare=compare,
         hidden_data=hidden_data,
     )
