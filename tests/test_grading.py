@@ -513,3 +513,36 @@ def test_sandbox_view_of_course_lib_has_no_answers_checks_or_weights(tmp_path):
     assert not (a2 / "models" / "lenet.py").exists()
     with pytest.raises(ValueError, match="unknown assignment"):
         build_view(tmp_path, "a9")
+
+
+SHIPPED_ONSETS = """
+import importlib
+
+# the course's own shipped onset CNN, imported under a computed name, instead of training one
+tasks = importlib.import_module("course" + "_lib.ta" + "sks")
+
+
+def detect_onsets(y, sr):
+    return tasks.detect_onsets(y, sr)
+"""
+
+
+@pytest.mark.slow
+def test_a4_shipped_model_cannot_stand_in_for_the_students_cnn(tmp_path):
+    from course_lib.grading.release import solution_submission
+    from course_lib.grading.sandbox import isolation_mode
+
+    if isolation_mode() != "user+bwrap":
+        pytest.skip("the sandbox's view of course_lib needs root and bubblewrap")
+    source = nbformat.read(ROOT / "assignments" / "source" / "a4" / "a4.ipynb", as_version=4)
+    sub = solution_submission(source, student_notebook(source))
+    _by_gid(sub, "features_and_model").source = "pass"
+    _by_gid(sub, "train_and_detect").source = SHIPPED_ONSETS
+    path = tmp_path / "a4.ipynb"
+    nbformat.write(sub, path)
+    policy = SandboxPolicy(wall_s=240, cell_timeout_s=120)
+    res = grade_submission(path, source, "a4", "shortcut", policy=policy)
+    assert res.isolation == "user+bwrap"
+    assert res.auto_score == 0.0, [(c.grade_id, c.score, c.message) for c in res.cells]
+    outputs = json.dumps([c.get("outputs") for c in res.executed["cells"]])
+    assert "course_lib.tasks is not available while assignment A4 is graded" in outputs
