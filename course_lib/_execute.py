@@ -134,8 +134,9 @@ def execute_one(source: Path, out_dir: Path, timeout: int, config: str, key: str
     os.environ.update(kernel_env(config))
     source = Path(source).resolve()
     # numba's on-disk cache (librosa's jitted functions) is not safe for two processes
-    # compiling into one folder at once: it crashed a kernel. One folder per notebook.
-    os.environ["NUMBA_CACHE_DIR"] = str(Path(out_dir).resolve() / ".numba" / source.stem)
+    # compiling into one folder at once: it crashed a test worker. One folder per notebook
+    # (kept between builds), unless the caller chose one.
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(out_dir).resolve() / ".numba" / source.stem))
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / source.name
     record = out_dir / (source.stem + ".run.json")

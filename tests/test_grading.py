@@ -14,8 +14,9 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+import torch
 
-from course_lib import ops
+from course_lib import audio, ops
 from course_lib.grading.__main__ import main
 from course_lib.grading.autograde import grade_submission, source_notebook
 from course_lib.grading.checks import checks_for, find_forbidden_imports, get_check
@@ -104,7 +105,7 @@ def test_a3_hidden_set_gives_the_sandbox_audio_only_and_scores_on_a_scale():
     from course_lib.grading.checks.a3 import _accuracy_scale, _hidden_data
 
     inputs, labels = _hidden_data(123)
-    assert sorted(inputs) == ["clips", "sr"] and inputs["clips"].shape[0] == labels.shape[0] == 32
+    assert sorted(inputs) == ["clips", "sr"] and inputs["clips"].shape[0] == labels.shape[0] == 112
     assert inputs["clips"].dtype == np.float32 and int(inputs["sr"]) == 22050
     again, labels2 = _hidden_data(123)
     np.testing.assert_array_equal(again["clips"], inputs["clips"])
@@ -117,10 +118,8 @@ def test_a3_hidden_set_gives_the_sandbox_audio_only_and_scores_on_a_scale():
 
 
 def test_a4_onsets_scored_with_mir_eval_on_a_scale():
-    from course_lib.grading.calls import call_for
+    from course_lib.grading.calls import DECODERS
     from course_lib.grading.checks.a4 import _f_measure_scale
-
-    _call = call_for("a4/test_onset_f_measure")
 
     reference = [np.array([0.5, 1.0, 1.5, 2.0]), np.array([0.25, 3.0])]
     exact = np.array([[0, t] for t in reference[0]] + [[1, t] for t in reference[1]])
@@ -132,9 +131,10 @@ def test_a4_onsets_scored_with_mir_eval_on_a_scale():
     half = exact[[0, 1, 4]]  # F = 2/3 on clip 0 and 2/3 on clip 1
     assert _f_measure_scale(half, reference).fraction == 0.75
     assert _f_measure_scale(np.array([[0, np.nan]]), reference).fraction == 0.0
-    clips = {"clips": np.zeros((2, 10), dtype=np.float32), "sr": np.array(10)}
-    rows = _call(lambda y, sr: [0.1, 0.2] if y[0] == 0 else [], clips)
-    np.testing.assert_array_equal(rows, [[0, 0.1], [0, 0.2], [1, 0.1], [1, 0.2]])
+    # the grader's decoding: local maxima of sigmoid(logits) at or above the threshold
+    logits = [np.array([-5.0, 3, -5, 0.5, 1, -5]), np.array([-5.0, -1, -5, -5, 2, 2])]
+    rows = DECODERS["a4/test_onset_f_measure"](logits, {"hop_length": 10}, 100, 0.6)
+    np.testing.assert_allclose(rows, [[0, 0.1], [0, 0.4]])  # 0.5 -> 0.62 is not a peak
 
 
 @pytest.mark.parametrize("key", ["a1", "a1/nope", "zz/test", 3])
@@ -546,3 +546,101 @@ def test_a4_shipped_model_cannot_stand_in_for_the_students_cnn(tmp_path):
     assert res.auto_score == 0.0, [(c.grade_id, c.score, c.message) for c in res.cells]
     outputs = json.dumps([c.get("outputs") for c in res.executed["cells"]])
     assert "course_lib.tasks is not available while assignment A4 is graded" in outputs
+
+
+class _LibrosaInForward(torch.nn.Module):
+    """A "model" whose forward is librosa's onset detector, with a convolution for show."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 1, 1)
+
+    def forward(self, x):
+        import librosa
+
+        logits = []
+        for S in x[:, 0].detach().numpy():
+            peaks = librosa.onset.onset_detect(onset_envelope=librosa.onset.onset_strength(S=S))
+            z = np.full(S.shape[-1], -10.0, dtype=np.float32)
+            z[peaks] = 10.0
+            logits.append(z)
+        return torch.from_numpy(np.stack(logits)) + 0 * self.conv(x).mean()
+
+
+def test_graded_model_runs_as_traced_so_python_around_it_is_frozen():
+    from course_lib.data import load_dataset
+    from course_lib.grading.graded_model import mean_onset_f_measure, self_check
+
+    data = load_dataset("onsets", "smoke")
+    items = data.split("valid")[:4]
+    clips = [audio.load(data.audio_path(it))[0] for it in items]
+    refs = [np.array(it.labels["onsets"]) for it in items]
+    front = {"n_fft": 1024, "hop_length": 256, "n_mels": 64, "C": 100.0}
+    cheat = _LibrosaInForward()
+    # run as plain Python, the wrapped detector finds the onsets ...
+    direct = []
+    for i, y in enumerate(clips):
+        x = torch.from_numpy(audio.log_melspectrogram(y, data.sr, **front))[None, None]
+        with torch.no_grad():
+            p = torch.sigmoid(cheat(x))[0].numpy()
+        peaks = np.flatnonzero((p[1:-1] >= 0.5) & (p[1:-1] >= p[:-2]) & (p[1:-1] > p[2:])) + 1
+        direct += [(i, t) for t in peaks * 256 / data.sr]
+    assert mean_onset_f_measure(np.array(direct), refs) > 0.5
+    # ... graded, it is traced on noise: the detector's output is a constant of the trace
+    answer = {"model": cheat, "front_end": front, "threshold": 0.5}
+    assert self_check("a4/test_onset_f_measure", answer, clips, data.sr, refs) < 0.3
+
+
+@pytest.mark.parametrize(
+    "answer, phrase",
+    [
+        ("not a dict", "the graded answer is a dict"),
+        ({"model": lambda x: x, "front_end": {}}, "must be a torch.nn.Module"),
+        ({"model": torch.nn.Linear(2, 2), "front_end": {}}, "has no convolution"),
+        (
+            {"model": torch.nn.Conv2d(1, 1, 1), "front_end": {"n_fft": 1024, "hop_length": 256}},
+            "missing",
+        ),
+        (
+            {
+                "model": torch.nn.Conv2d(1, 1, 1),
+                "front_end": {"n_fft": 1, "hop_length": 256, "n_mels": 64},
+            },
+            "outside",
+        ),
+        (
+            {
+                "model": torch.nn.Conv2d(1, 1, 1),
+                "front_end": {"n_fft": 1024, "hop_length": 256, "n_mels": 64},
+                "threshold": 2,
+            },
+            "threshold",
+        ),
+    ],
+)
+def test_graded_model_answer_is_checked_with_clear_errors(answer, phrase):
+    from course_lib.grading.graded_model import self_check
+
+    clips = [np.zeros(22050, dtype=np.float32)]
+    with pytest.raises((ValueError, RuntimeError), match=phrase):
+        self_check("a4/test_onset_f_measure", answer, clips, 22050, [np.array([0.5])])
+
+
+def test_weights_copied_from_a_shipped_checkpoint_score_zero():
+    from course_lib.checkpoints import checkpoint_path, read_registry
+    from course_lib.grading.autograde import _judge
+    from course_lib.grading.graded_model import tensor_digests
+
+    name = "onset_cnn"
+    assert name in read_registry()
+    state = torch.load(checkpoint_path(name), map_location="cpu", weights_only=True)
+    state = state.get("model", state)
+    digests = tensor_digests(state)
+    assert digests  # the shipped model has tensors large enough to recognise
+    record = {
+        "key": "a4/test_onset_f_measure",
+        "cases": [{"ok": True, "value": {"shape": [0, 2], "kind": "float", "data": []}}],
+        "digests": digests[:1],
+    }
+    fraction, why = _judge(get_check("a4/test_onset_f_measure"), 0, json.dumps(record).encode())
+    assert fraction == 0.0 and "shipped onset_cnn" in why

@@ -11,6 +11,7 @@ progress bar. Scores come only from the hidden checks judged here
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import os
@@ -52,6 +53,7 @@ __all__ = [
 ]
 
 MAX_RECORD_BYTES = 32 * 2**20
+REPLAY_S = 120.0  # wall-clock limit of the replay of an exported model (A3, A4)
 # Seed of the hidden data sets of this grading process (A3/A4): secret, same for every
 # submission of a run, so each hidden set is rendered once.
 _RUN_SEED = secrets.randbits(62)
@@ -155,6 +157,13 @@ def _cell_error(executed: dict | None, index: int) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=1)
+def _shipped_digests() -> dict[str, str]:
+    from .graded_model import shipped_digests
+
+    return shipped_digests()
+
+
 def _judge(check: Check, seed: int, raw: bytes | None) -> tuple[float, str]:
     """Fraction of the points earned (0..1) and why points were lost."""
     if raw is None:
@@ -166,6 +175,12 @@ def _judge(check: Check, seed: int, raw: bytes | None) -> tuple[float, str]:
             raise ValueError("wrong key")
     except (ValueError, KeyError, TypeError):
         return 0.0, "the recorded outputs are malformed"
+    if check.replay:
+        digests = record.get("digests", [])
+        shipped = _shipped_digests()
+        copied = sorted({shipped[d] for d in digests if isinstance(d, str) and d in shipped})
+        if copied:
+            return 0.0, f"the model's weights are the course's shipped {', '.join(copied)}"
     if check.hidden_data is not None:
         inputs, expected = hidden_data(check)
         cases, expecteds = [inputs], [expected]
@@ -397,6 +412,22 @@ def grade_submission(
             result.warnings.append(note)
         if run.leftover_killed:
             result.warnings.append(f"{run.leftover_killed} leftover process(es) were killed")
+        # A3/A4: the model the notebook exported runs again, alone, in a fresh sandboxed
+        # process (no student code in it): its record is the one judged.
+        for check_ in checks_for(assignment).values():
+            if check_.replay:
+                replay_argv = [sys.executable, "-m", "course_lib.grading.graded_model", check_.key]
+                replay_policy = dataclasses.replace(policy, wall_s=min(policy.wall_s, REPLAY_S))
+                replay_log = tempfile.mkdtemp(prefix="log-", dir=root)
+                replayed = run_sandboxed(
+                    replay_argv, workdir, env, replay_policy, uid, replay_log, view
+                )
+                shutil.rmtree(replay_log, ignore_errors=True)
+                if replayed.timed_out or replayed.returncode:
+                    result.warnings.append(
+                        f"the replay of the exported model ({check_.key}) stopped: "
+                        + ("time limit" if replayed.timed_out else replayed.stderr[-300:])
+                    )
         dir_fd = os.open(workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         try:
             raw_nb = _read_untrusted(dir_fd, "executed.ipynb", 64 * 2**20)
@@ -413,10 +444,13 @@ def grade_submission(
             except ValueError:
                 executed = None
 
+            replayed_keys = {c.key for c in checks_for(assignment).values() if c.replay}
+
             def records(key: str) -> bytes | None:
                 if out_fd is None:
                     return None
-                name = os.path.basename(record_path("", key))
+                suffix = ".replay.json" if key in replayed_keys else ".json"
+                name = os.path.basename(record_path("", key, suffix))
                 return _read_untrusted(out_fd, name, MAX_RECORD_BYTES)
 
             result.executed = executed

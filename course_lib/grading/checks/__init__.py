@@ -55,6 +55,10 @@ class Check:
     expected : callable(dict) -> array-like
         The reference output for one case, computed with ``course_lib``. Only the grader
         calls it.
+    replay : bool
+        The answer is a model exported in the sandbox and run again by the grader in a
+        second sandboxed process (:mod:`course_lib.grading.graded_model`, A3 and A4); the
+        judged record is that run's.
     secret : tuple of str
         Keys of a case that stay with the grader (labels the judge needs): the sandbox gets
         the case without them.
@@ -78,6 +82,7 @@ class Check:
     description: str = field(default="", compare=False)
     hidden_data: Callable[[int], tuple[dict[str, np.ndarray], Any]] | None = None
     secret: tuple[str, ...] = ()
+    replay: bool = False
 
     @property
     def call(self) -> Callable[[Any, dict], Any]:
@@ -154,6 +159,7 @@ def hidden_data_check(
         expected=_no_generated_cases,
         compare=compare,
         hidden_data=hidden_data,
+        replay=True,
     )
 
 

@@ -2,10 +2,14 @@
 
 Lecture: classification-based MIR (genre and tag classification with CNNs on
 mel spectrograms). The hidden test set is rendered here, in the grader's process, with a
-secret seed (``course_lib.data.generate.build`` of the ``tagging`` dataset: new songs played
-by the test split's instruments); only the audio enters the sandbox. The student's
-``classify`` returns genre names, and the grader scores their accuracy
-(``course_lib.metrics.accuracy``) on a threshold scale.
+secret seed (``course_lib.data.generate.build`` of the ``tagging`` dataset, ``HIDDEN_SETS``
+times: 112 new songs played by the test split's instruments); only the audio enters the
+sandbox. The graded object is the student's trained CNN: exported in the sandbox and run
+on the hidden songs by the grader's replay (:mod:`course_lib.grading.graded_model`), which
+computes the features from the student's front end and takes the argmax of the logits.
+The accuracy (``course_lib.metrics.accuracy``) is scored on a threshold scale. With 112
+songs its standard error is at most 0.047 (at 50 % accuracy), so every band of the scale
+(0.1 or 0.15 wide) is at least two standard errors wide.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ __all__ = ["CHECKS", "FORBIDDEN", "ACCURACY_SCALE", "HIDDEN_SETS"]
 FORBIDDEN: tuple[str, ...] = ()
 # (accuracy at least, fraction of the points); five genres, so chance is 0.2.
 ACCURACY_SCALE = ((0.65, 1.0), (0.5, 0.75), (0.4, 0.5), (0.3, 0.25))
-HIDDEN_SETS = 2  # smoke-size renderings of the test split (16 clips each)
+HIDDEN_SETS = 7  # smoke-size renderings of the test split (16 songs each): 112 songs
 
 
 def _genres() -> list[str]:
