@@ -94,6 +94,19 @@ def _cmd_autograde(args: argparse.Namespace) -> int:
             "resource limits only (no separate user, no network or file-system isolation). "
             "Grade as root (e.g. in the grader container) for the full sandbox."
         )
+    elif mode == "user+namespaces":
+        print(
+            "[autograde] WARNING: bubblewrap is not installed, so the sandbox hides only the "
+            "course's own folders (a deny-list): other copies of the course on this machine "
+            "and the answer modules stay readable. Install the bubblewrap package."
+        )
+    elif mode == "user-only":
+        print(
+            "[autograde] WARNING: no namespaces here, so submissions run as their own user "
+            "with limits, but with the network and every file readable by other users "
+            "within reach; the answer modules are protected only if the installed package "
+            "is readable by root alone (as in the grader image)."
+        )
 
     def done(res) -> None:
         folder = course_dir / "autograded" / res.student / args.assignment
