@@ -238,3 +238,15 @@ def test_load_a_segment_and_probe(tmp_path, example):
         audio.load(path, duration=0)
     with pytest.raises(ValueError, match="not found"):
         audio.probe(tmp_path / "missing.wav")
+
+
+def test_example_notes_are_the_score_the_example_is_rendered_from():
+    from course_lib.data import example_notes
+
+    notes = example_notes("chords")
+    assert len(notes) == 16 and {n.program for n in notes} == {48}
+    assert sorted({round(n.onset, 2) for n in notes}) == [0.05, 0.77, 1.49, 2.21]
+    scale = example_notes("scale")
+    assert [n.pitch for n in scale] == [60, 62, 64, 65, 67, 69, 71, 72]
+    with pytest.raises(ValueError, match="unknown example 'waltz'"):
+        example_notes("waltz")

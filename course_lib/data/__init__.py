@@ -49,13 +49,14 @@ corpora of :mod:`course_lib.data.real`.
 import os
 from pathlib import Path
 
-from .examples import EXAMPLES, load_example
+from .examples import EXAMPLES, example_notes, load_example
 from .manifest import Item, Manifest, sha256_file
 from .render import Note, PitchBend, available_soundfonts, render_notes, soundfont_path
 
 __all__ = [
     "EXAMPLES",
     "load_example",
+    "example_notes",
     "Item",
     "Manifest",
     "Note",

@@ -12,7 +12,7 @@ import numpy as np
 from ..core.audio import check_sr
 from .render import Note, render_notes
 
-__all__ = ["EXAMPLES", "load_example"]
+__all__ = ["EXAMPLES", "load_example", "example_notes"]
 
 # name -> (description, notes as (midi pitch, onset s, offset s), GM program)
 EXAMPLES = {
@@ -35,6 +35,26 @@ def _example_notes(kind: str):
     ]
 
 
+def example_notes(name: str = "scale") -> list[Note]:
+    """The notes an example is rendered from: its score, to compare a model's output with.
+
+    Lecture: the map of MIR tasks (what a model should have found in an example).
+
+    Parameters
+    ----------
+    name : {"scale", "arpeggio", "chords"}
+
+    Returns
+    -------
+    list of Note
+        ``(pitch, onset, offset, ...)``: MIDI pitch, times in seconds, the example's program.
+    """
+    if name not in EXAMPLES:
+        raise ValueError(f"unknown example {name!r}; choose one of {sorted(EXAMPLES)}")
+    _, kind, program = EXAMPLES[name]
+    return [n._replace(program=program) for n in _example_notes(kind)]
+
+
 def load_example(name: str = "scale", sr: int = 22050) -> tuple[np.ndarray, int]:
     """A ~3 s musical example rendered offline from MIDI notes with a SoundFont.
 
@@ -51,9 +71,6 @@ def load_example(name: str = "scale", sr: int = 22050) -> tuple[np.ndarray, int]
     y : ndarray, float32, shape (3 * sr,)
     sr : int
     """
-    if name not in EXAMPLES:
-        raise ValueError(f"unknown example {name!r}; choose one of {sorted(EXAMPLES)}")
-    _, kind, program = EXAMPLES[name]
-    notes = [n._replace(program=program) for n in _example_notes(kind)]
+    notes = example_notes(name)
     sr = check_sr(sr)
     return render_notes(notes, sr=sr, duration=3.0), sr
