@@ -45,6 +45,7 @@ _LAYERS = {
     "invariance": "lecture",
     "locality": "lecture",
     "plotting": "lecture",
+    "export": "training",
     "metrics": "training",
     "train": "training",
     "cli": "plumbing",

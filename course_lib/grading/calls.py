@@ -16,9 +16,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["call_for", "CALLS", "DECODERS", "MAX_ONSETS_PER_CLIP"]
-
-MAX_ONSETS_PER_CLIP = 2000
+__all__ = ["call_for", "CALLS", "DECODERS"]
 
 
 def _default_call(answer: Any, case: dict) -> Any:
@@ -115,35 +113,16 @@ def _export(key: str, needs_threshold: bool) -> Callable[[Any, dict], Any]:
 def _decode_genres(outputs: list, front_end: dict, sr: int, threshold: float | None):
     """A3: the genre index (into ``sorted(GENRES)``) of each clip's logits."""
     from course_lib.data.generate import GENRES
+    from course_lib.training.export import decode_genres
 
-    rows = []
-    for logits in outputs:
-        logits = np.asarray(logits)
-        if logits.shape != (len(GENRES),):
-            raise ValueError(
-                f"the model gave logits of shape {logits.shape} for one clip, "
-                f"expected ({len(GENRES)},) (one per genre)"
-            )
-        rows.append(int(np.argmax(logits)))
-    return np.array(rows, dtype=np.int64)
+    return decode_genres(outputs, len(GENRES))
 
 
 def _decode_onsets(outputs: list, front_end: dict, sr: int, threshold: float | None):
     """A4: local maxima of the frame-wise onset probability at or above the threshold."""
-    hop = int(front_end["hop_length"])
-    rows = []
-    for i, logits in enumerate(outputs):
-        logits = np.asarray(logits, dtype=np.float64)
-        if logits.ndim != 1:
-            raise ValueError(
-                f"the model gave onset logits of shape {logits.shape} for one "
-                "clip, expected (n_frames,)"
-            )
-        p = 1.0 / (1.0 + np.exp(-logits))
-        peak = (p[1:-1] >= threshold) & (p[1:-1] >= p[:-2]) & (p[1:-1] > p[2:])
-        times = (np.flatnonzero(peak) + 1) * hop / sr
-        rows += [(float(i), float(t)) for t in times[:MAX_ONSETS_PER_CLIP]]
-    return np.array(rows, dtype=np.float64).reshape(-1, 2)
+    from course_lib.training.export import decode_onsets
+
+    return decode_onsets(outputs, int(front_end["hop_length"]), sr, float(threshold))
 
 
 CALLS: dict[str, Callable[[Any, dict], Any]] = {

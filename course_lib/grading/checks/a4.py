@@ -50,7 +50,7 @@ def _hidden_data(seed: int) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
 
 
 def _f_measure_scale(got, expected: list[np.ndarray]) -> CaseResult:
-    from ..graded_model import mean_onset_f_measure
+    from course_lib.training.export import mean_onset_f_measure
 
     got = np.asarray(got, dtype=np.float64)
     if got.ndim != 2 or (got.size and got.shape[1] != 2) or not np.all(np.isfinite(got)):
