@@ -103,7 +103,7 @@ def run() -> str:
     ]
     notes = (
         f"Isolation: {isolation_mode()}. Scores of ours: {scores} (expected {expected}). "
-        "Ours adds per submission: preflight, assembly, a fresh sandbox (namespaces, user, "
+        "Ours adds per submission: preflight, assembly, a fresh sandbox (bubblewrap, user, "
         "limits), the kill of leftover processes and judging in the grader; nbgrader runs "
         "everything in its own process and trusts the kernel."
     )
