@@ -644,3 +644,42 @@ def test_weights_copied_from_a_shipped_checkpoint_score_zero():
     }
     fraction, why = _judge(get_check("a4/test_onset_f_measure"), 0, json.dumps(record).encode())
     assert fraction == 0.0 and "shipped onset_cnn" in why
+
+
+FORGED_REPLAY = """
+import json, os
+import librosa
+from course_lib.grading.probe import read_cases, record_path, to_jsonable
+
+# librosa's detector on the hidden clips, written where the grader's replay writes its record
+key = "a4/test_onset_f_measure"
+case = read_cases(record_path(os.environ["COURSE_GRADING_DATA"], key, ".npz"))[0]
+rows = [
+    (i, t)
+    for i, y in enumerate(case["clips"])
+    for t in librosa.onset.onset_detect(y=y, sr=int(case["sr"]), units="time")
+]
+forged = {"key": key, "cases": [{"ok": True, "value": to_jsonable(rows)}], "digests": []}
+forged_path = record_path(os.environ["COURSE_GRADING_OUT"], key, ".replay.json")
+with open(forged_path, "w") as f:
+    json.dump(forged, f)
+os.chmod(forged_path, 0o444)  # the replay, running as this user, cannot overwrite it
+"""
+
+
+@pytest.mark.slow
+def test_a4_record_forged_under_the_replays_name_is_discarded(tmp_path):
+    from course_lib.grading.release import solution_submission
+    from course_lib.grading.sandbox import isolation_mode
+
+    if isolation_mode() != "user+bwrap":
+        pytest.skip("grades A4 in the bubblewrap sandbox")
+    source = nbformat.read(ROOT / "assignments" / "source" / "a4" / "a4.ipynb", as_version=4)
+    sub = solution_submission(source, student_notebook(source))
+    _by_gid(sub, "train_and_detect").source = FORGED_REPLAY
+    path = tmp_path / "a4.ipynb"
+    nbformat.write(sub, path)
+    policy = SandboxPolicy(wall_s=240, cell_timeout_s=120)
+    res = grade_submission(path, source, "a4", "forger", policy=policy)
+    assert res.isolation == "user+bwrap"
+    assert res.auto_score == 0.0, [(c.grade_id, c.score, c.message) for c in res.cells]

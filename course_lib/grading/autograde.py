@@ -157,6 +157,26 @@ def _cell_error(executed: dict | None, index: int) -> str:
     return ""
 
 
+def _remove_untrusted(workdir: str, name: str) -> None:
+    """Delete ``workdir/out/name`` if the sandbox left one, following no link on the way."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+    dir_fd = os.open(workdir, flags)
+    try:
+        out_fd = os.open("out", flags, dir_fd=dir_fd)
+    except OSError:
+        os.close(dir_fd)
+        return
+    try:
+        os.unlink(name, dir_fd=out_fd)
+    except FileNotFoundError:
+        pass
+    except OSError:  # e.g. a folder of that name: reading it as a record fails later
+        pass
+    finally:
+        os.close(out_fd)
+        os.close(dir_fd)
+
+
 @functools.lru_cache(maxsize=1)
 def _shipped_digests() -> dict[str, str]:
     from .graded_model import shipped_digests
@@ -416,6 +436,8 @@ def grade_submission(
         # process (no student code in it): its record is the one judged.
         for check_ in checks_for(assignment).values():
             if check_.replay:
+                # a record the notebook itself left under the replay's name must not count
+                _remove_untrusted(workdir, record_path("", check_.key, ".replay.json"))
                 replay_argv = [sys.executable, "-m", "course_lib.grading.graded_model", check_.key]
                 replay_policy = dataclasses.replace(policy, wall_s=min(policy.wall_s, REPLAY_S))
                 replay_log = tempfile.mkdtemp(prefix="log-", dir=root)
