@@ -134,9 +134,10 @@ def execute_one(source: Path, out_dir: Path, timeout: int, config: str, key: str
     os.environ.update(kernel_env(config))
     source = Path(source).resolve()
     # numba's on-disk cache (librosa's jitted functions) is not safe for two processes
-    # compiling into one folder at once: it crashed a test worker. One folder per notebook
-    # (kept between builds), unless the caller chose one.
-    os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(out_dir).resolve() / ".numba" / source.stem))
+    # compiling into one folder at once (numba issue 10128; it crashed a test worker): one
+    # folder per notebook, kept between builds, under NUMBA_CACHE_DIR if the caller set one.
+    base = os.environ.get("NUMBA_CACHE_DIR") or str(Path(out_dir).resolve() / ".numba")
+    os.environ["NUMBA_CACHE_DIR"] = str(Path(base) / source.stem)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / source.name
     record = out_dir / (source.stem + ".run.json")

@@ -1,7 +1,9 @@
 """Shared test settings: deterministic hypothesis profile sized for 2-core CI machines, and
 the held-out datasets shared by the task tests."""
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -18,14 +20,13 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 # numba's on-disk cache (librosa's jitted functions) is not safe for two processes compiling
-# into one folder at once (a pytest-xdist worker crashed in librosa.util.peak_pick): one
-# cache folder per worker, set before anything imports numba.
-os.environ.setdefault(
-    "NUMBA_CACHE_DIR",
-    os.path.join(
-        tempfile.gettempdir(), f"course-numba-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    ),
-)
+# into one folder at once (numba issue 10128: the two files of a cached gufunc can come from
+# different processes, and the call segfaults; a pytest-xdist worker crashed in
+# librosa.util.peak_pick). One private cache folder per test process, set before anything
+# imports numba (the xdist worker id is not known yet when this file is imported).
+if "NUMBA_CACHE_DIR" not in os.environ:
+    os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="course-numba-")
+    atexit.register(shutil.rmtree, os.environ["NUMBA_CACHE_DIR"], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
