@@ -291,6 +291,8 @@ def _sandbox_env(workdir: str) -> dict[str, str]:
         "JUPYTER_CONFIG_DIR": f"{workdir}/home/jupyter",
         "IPYTHONDIR": f"{workdir}/home/ipython",
         "MPLCONFIGDIR": f"{workdir}/home/mpl",
+        # numba's cache is not safe for two processes writing one folder (issue 10128)
+        "NUMBA_CACHE_DIR": f"{workdir}/home/numba",
         "MPLBACKEND": "Agg",
         "COURSE_CONFIG": "smoke",
         "OMP_NUM_THREADS": "1",
