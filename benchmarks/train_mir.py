@@ -124,8 +124,7 @@ def _export(args, name: str, model, meta, record, builder: str, kwargs: dict, me
 
 
 def run_onset(args) -> None:
-    import librosa
-
+    from course_lib.plumbing import peers
     from course_lib.tasks import onset
 
     setup, model, record = _train("onset", args)
@@ -135,9 +134,7 @@ def run_onset(args) -> None:
     ours = onset.evaluate_detector(
         lambda y, sr: onset.detect_onsets(y, sr, model=model, threshold=threshold), manifest
     )
-    peer = onset.evaluate_detector(
-        lambda y, sr: librosa.onset.onset_detect(y=y, sr=sr, units="time"), manifest
-    )
+    peer = onset.evaluate_detector(peers.librosa_onsets, manifest)
     record.update(threshold=threshold, valid_f_measure=valid_f, test=ours, test_librosa=peer)
     meta = {"mean": norm[0], "std": norm[1], "threshold": threshold}
     metrics = _metrics(

@@ -20,6 +20,7 @@ from course_lib.data.datasets import (
     read_label_csv,
     sample_at,
 )
+from course_lib.tasks.onset import pick_peaks_adaptive
 
 
 @pytest.fixture(scope="module")
@@ -65,23 +66,11 @@ def test_splits_use_different_programs(smoke):
         assert programs["train"].isdisjoint(programs["test"]), name
 
 
-def _peak_pick(x, pre_max, post_max, pre_avg, post_avg, delta, wait):
-    """librosa.util.peak_pick's rule in NumPy (its numba gufunc crashed pytest-xdist workers)."""
-    peaks, last = [], -wait - 1
-    for i in range(len(x)):
-        window = x[max(0, i - pre_max) : i + post_max]
-        average = x[max(0, i - pre_avg) : i + post_avg].mean()
-        if x[i] == window.max() and x[i] >= average + delta and i > last + wait:
-            peaks.append(i)
-            last = i
-    return np.array(peaks, dtype=int)
-
-
 def _band_energy_onsets(y, sr, hop=64):
     """A simple detector: peaks of the summed rise in log energy of 32 mel bands (2.9 ms hop)."""
     S = audio.melspectrogram(y, sr, n_fft=512, hop_length=hop, n_mels=32)
     rise = np.maximum(np.diff(np.log1p(1000 * S), axis=1), 0).sum(axis=0)
-    peaks = _peak_pick(
+    peaks = pick_peaks_adaptive(
         rise / rise.max(), pre_max=3, post_max=3, pre_avg=20, post_avg=5, delta=0.05, wait=8
     )
     return (peaks + 1) * hop / sr  # the rise between frames p and p + 1 is at frame p + 1
@@ -102,11 +91,11 @@ def test_onset_labels_match_an_onset_detector(smoke):
     scores = []
     for item in smoke["onsets"].split("test")[:6]:
         y, sr = audio.load(smoke["onsets"].audio_path(item))
-        # librosa.onset.onset_detect's defaults, with the NumPy peak picker above
+        # librosa.onset.onset_detect's defaults, with backtracking
         env = librosa.onset.onset_strength(y=y, sr=sr, hop_length=128)
         env = (env - env.min()) / (env.max() - env.min())
         frames_per_s = sr / 128
-        peaks = _peak_pick(
+        peaks = pick_peaks_adaptive(
             env,
             pre_max=int(0.03 * frames_per_s),
             post_max=1,

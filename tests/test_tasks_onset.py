@@ -1,5 +1,11 @@
 """Onset task: features, peak picking, the shipped checkpoint on a freshly rendered split."""
 
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
 import numpy as np
 import pytest
 
@@ -15,6 +21,7 @@ from course_lib.tasks.onset import (
     onset_features,
     onset_scores,
     pick_peaks,
+    pick_peaks_adaptive,
 )
 
 # The shipped checkpoint scored F = 0.95+ (±50 ms) on the 400-clip full test split; on a
@@ -40,6 +47,63 @@ def test_peak_picking_on_a_known_activation():
     np.testing.assert_allclose(pick_peaks(a, 0.2, fps=100), [0.10, 0.50, 0.80])
     with pytest.raises(ValueError, match="1-D"):
         pick_peaks(np.zeros((2, 10)))
+
+
+def test_adaptive_peak_picking_by_hand():
+    x = np.array([0.0, 0.2, 1.0, 0.1, 0.0, 0.9, 0.95, 0.1, 0.0, 0.0, 0.3, 0.0])
+    # 2 is a peak; 5 is not the maximum of x[3:7]; 6 is; 10 is within 0.3 of its local mean
+    assert pick_peaks_adaptive(x, 2, 2, 3, 3, 0.3, 0).tolist() == [2, 6]
+    assert pick_peaks_adaptive(x, 2, 2, 3, 3, 0.1, 0).tolist() == [2, 6, 10]
+    # waiting 4 frames after the peak at 2 resumes at frame 7: 6 is skipped
+    assert pick_peaks_adaptive(x, 2, 2, 3, 3, 0.3, 4).tolist() == [2]
+    # with the maximum window ending at the frame itself, 5 counts as a peak too
+    assert pick_peaks_adaptive(x, 2, 1, 3, 3, 0.3, 0).tolist() == [2, 5, 6]
+    # frame 0 only looks ahead
+    assert pick_peaks_adaptive(np.array([1.0, 0.0, 0.0]), 1, 1, 1, 2, 0.2, 0).tolist() == [0]
+    with pytest.raises(ValueError, match="1-D"):
+        pick_peaks_adaptive(np.zeros((2, 3)), 1, 1, 1, 1, 0.1, 0)
+    with pytest.raises(ValueError, match="post_max"):
+        pick_peaks_adaptive(np.zeros(3), 1, 0, 1, 1, 0.1, 0)
+    with pytest.raises(ValueError, match="wait"):
+        pick_peaks_adaptive(np.zeros(3), 1, 1, 1, 1, 0.1, 1.5)
+
+
+_LIBROSA_PEAKS = """
+import json, sys
+import numpy as np
+import librosa
+rng = np.random.default_rng(0)
+out = []
+for args in json.loads(sys.argv[1]):
+    x = np.abs(rng.normal(size=400)).cumsum() % 1.7
+    out.append(librosa.util.peak_pick(x, **args).tolist())
+print(json.dumps(out))
+"""
+
+
+def test_adaptive_peak_picking_matches_librosa():
+    """The NumPy rule gives librosa.util.peak_pick's frames (run apart, with its own cache)."""
+    settings = [
+        dict(pre_max=1, post_max=1, pre_avg=4, post_avg=5, delta=0.07, wait=1),
+        dict(pre_max=3, post_max=2, pre_avg=10, post_avg=11, delta=0.2, wait=0),
+        dict(pre_max=0, post_max=1, pre_avg=0, post_avg=1, delta=0.0, wait=5),
+    ]
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        done = subprocess.run(
+            [sys.executable, "-c", _LIBROSA_PEAKS, json.dumps(settings)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            check=True,
+        )
+    expected = json.loads(done.stdout)
+    rng = np.random.default_rng(0)
+    for args, frames in zip(settings, expected):
+        x = np.abs(rng.normal(size=400)).cumsum() % 1.7
+        assert len(frames) > 5
+        assert pick_peaks_adaptive(x, **args).tolist() == frames, args
 
 
 def test_onset_scores_match_mir_eval_by_hand():

@@ -76,12 +76,34 @@ def spectral_flux_onsets(
     return pick_peaks(flux - local_mean, threshold, fps=sr / hop_length)
 
 
-def librosa_onsets(y: np.ndarray, sr: int) -> np.ndarray:
-    """Onset times (s) from ``librosa.onset.onset_detect`` with its default settings."""
+def librosa_onsets(y: np.ndarray, sr: int, hop_length: int = 512) -> np.ndarray:
+    """Onset times (s) as ``librosa.onset.onset_detect(y=y, sr=sr, units="time")`` gives them.
+
+    librosa's onset strength (spectral flux of a log-power mel spectrogram), scaled to [0, 1],
+    then its default peak picking (30 ms before for the maximum, 100 ms around for the mean,
+    ``delta`` 0.07, 30 ms wait) through :func:`~course_lib.tasks.onset.pick_peaks_adaptive`,
+    the same rule in NumPy (librosa's numba version crashed parallel worker processes).
+    """
     import librosa
 
+    from ..tasks.onset import pick_peaks_adaptive
+
     y = prepare_audio(y, sr, sr, 2048, "librosa onset detection")
-    return librosa.onset.onset_detect(y=y, sr=sr, units="time")
+    env = librosa.onset.onset_strength(y=y, sr=sr, hop_length=hop_length)
+    env = env - env.min()
+    env = env / (env.max() + np.finfo(env.dtype).tiny)
+    if not env.any() or not np.all(np.isfinite(env)):
+        return np.zeros(0)
+    peaks = pick_peaks_adaptive(
+        env,
+        pre_max=int(0.03 * sr // hop_length),
+        post_max=1,
+        pre_avg=int(0.10 * sr // hop_length),
+        post_avg=int(0.10 * sr // hop_length) + 1,
+        delta=0.07,
+        wait=int(0.03 * sr // hop_length),
+    )
+    return peaks * hop_length / sr
 
 
 def torchcrepe_pitch(

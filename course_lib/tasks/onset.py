@@ -39,6 +39,7 @@ __all__ = [
     "WINDOWS",
     "onset_features",
     "pick_peaks",
+    "pick_peaks_adaptive",
     "OnsetFrames",
     "onset_scores",
     "onset_activation",
@@ -110,6 +111,70 @@ def pick_peaks(
         a = np.convolve(a, np.ones(2 * smooth + 1) / (2 * smooth + 1), mode="same")
     peaks, _ = find_peaks(a, height=threshold, distance=max(1, int(round(min_distance * fps))))
     return peaks / fps
+
+
+def pick_peaks_adaptive(
+    x: np.ndarray,
+    pre_max: int,
+    post_max: int,
+    pre_avg: int,
+    post_avg: int,
+    delta: float,
+    wait: int,
+) -> np.ndarray:
+    """Frame indices of peaks above a moving average (the rule of Böck et al., 2012).
+
+    Lecture: event-level MIR (peak picking on a detection function with an adaptive threshold).
+
+    Frame ``n`` is a peak when ``x[n]`` is the maximum of ``x[n - pre_max : n + post_max]``,
+    is at least ``delta`` above the mean of ``x[n - pre_avg : n + post_avg]``, and comes more
+    than ``wait`` frames after the previous peak. This is the rule ``librosa.util.peak_pick``
+    implements (the same windows, the same special case for frame 0), written in NumPy: the
+    numba-compiled original crashed worker processes running in parallel.
+
+    Parameters
+    ----------
+    x : ndarray (n_frames,)
+        Detection function (for instance a normalised onset strength).
+    pre_max, post_max, pre_avg, post_avg, wait : int
+        Window lengths in frames (``post_max`` and ``post_avg`` at least 1).
+    delta : float
+        How far above the local mean a peak must be.
+
+    Returns
+    -------
+    ndarray of int frame indices, increasing.
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 1:
+        raise ValueError(f"x must be a 1-D detection function (n_frames,), got shape {x.shape}")
+    windows = dict(pre_max=pre_max, post_max=post_max, pre_avg=pre_avg, post_avg=post_avg)
+    for name, value in {**windows, "wait": wait}.items():
+        if int(value) != value or value < 0:
+            raise ValueError(f"{name} must be a whole number of frames >= 0, got {value}")
+    if post_max < 1 or post_avg < 1:
+        raise ValueError(f"post_max and post_avg must be >= 1, got {post_max} and {post_avg}")
+    pre_max, post_max, pre_avg, post_avg, wait = map(
+        int, (pre_max, post_max, pre_avg, post_avg, wait)
+    )
+    n_frames, peaks = len(x), []
+    if n_frames == 0:
+        return np.zeros(0, dtype=int)
+    # frame 0 has no past: only the windows ahead of it count
+    if x[0] >= x[:post_max].max() and x[0] >= x[:post_avg].mean() + delta:
+        peaks.append(0)
+        n = wait + 1
+    else:
+        n = 1
+    while n < n_frames:
+        if x[n] == x[max(0, n - pre_max) : n + post_max].max() and (
+            x[n] >= x[max(0, n - pre_avg) : n + post_avg].mean() + delta
+        ):
+            peaks.append(n)
+            n += wait + 1
+        else:
+            n += 1
+    return np.array(peaks, dtype=int)
 
 
 class OnsetFrames(Dataset):
