@@ -8,7 +8,7 @@ the ones above it:
   layer, pooling), ``layers`` (``LocallyConnected2d``, ``StdPool2d``, ``LpPool2d``),
   ``arithmetic`` (convolution step by step), ``audio`` (the front end)
 - :mod:`course_lib.lecture` - lecture helpers: ``locality``, ``invariance``, ``filters``,
-  ``images``, ``plotting``, ``explain``; :mod:`course_lib.widgets` on top of them
+  ``images``, ``plotting``, ``explain``, ``exercises``; :mod:`course_lib.widgets` on top of them
 - :mod:`course_lib.data`, :mod:`course_lib.models`, :mod:`course_lib.training` (``train``,
   ``metrics``), :mod:`course_lib.checkpoints`, :mod:`course_lib.tasks` - datasets, networks,
   training, shipped weights, ready-made MIR tasks
@@ -39,6 +39,7 @@ _LAYERS = {
     "ops": "core",
     "params": "core",
     "shapes": "core",
+    "exercises": "lecture",
     "explain": "lecture",
     "filters": "lecture",
     "images": "lecture",
