@@ -109,3 +109,40 @@ def test_checkpoint_entry():
     assert 0 < meta["threshold"] < 1
     assert meta["entry"]["test_metrics"]["rpa"] >= MIN_RPA
     assert checkpoints.checkpoint_path("crepe_tiny").stat().st_size < 2_000_000
+
+
+def test_constant_estimator_answers_the_median_training_pitch(held_out):
+    from course_lib.data.datasets import read_label_csv
+    from course_lib.tasks.pitch import constant_estimator
+
+    f0s = np.concatenate(
+        [read_label_csv(held_out.root / it.labels["f0"])[1] for it in held_out.split("train")]
+    )
+    times, f0, confidence = constant_estimator(held_out)(np.zeros(8000, np.float32), 8000)
+    assert len(times) == len(f0) == 101 and times[1] == pytest.approx(0.01)  # 1 s at 10 ms
+    np.testing.assert_allclose(f0, np.median(f0s[f0s > 0]))
+    assert (confidence == 1).all()
+
+
+def test_warm_start_copies_the_shipped_weights_or_says_why_not(held_out):
+    import torch
+
+    from course_lib.tasks import build_task
+
+    setup = build_task(
+        "pitch", "smoke", root=held_out.root.parent, seed=11, warm_start="crepe_tiny", max_clips=1
+    )
+    shipped, _ = checkpoints.load_checkpoint("crepe_tiny")
+    for (name, a), b in zip(setup.model.state_dict().items(), shipped.state_dict().values()):
+        assert torch.equal(a, b), name
+    assert setup.info["warm_start"] == "crepe_tiny"
+    with pytest.raises(ValueError, match="does not fit"):
+        build_task(
+            "pitch",
+            "smoke",
+            root=held_out.root.parent,
+            seed=11,
+            warm_start="crepe_tiny",
+            capacity="small",
+            max_clips=1,
+        )

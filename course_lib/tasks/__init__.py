@@ -150,9 +150,22 @@ def get_task(name: str) -> Callable[..., TaskSetup]:
 
 
 def build_task(
-    name: str, config: str = "smoke", *, root=None, seed: int = 0, **options
+    name: str,
+    config: str = "smoke",
+    *,
+    root=None,
+    seed: int = 0,
+    warm_start: str | None = None,
+    **options,
 ) -> TaskSetup:
-    """Build task ``name`` for ``config`` (``"smoke"`` or ``"full"``)."""
+    """Build task ``name`` for ``config`` (``"smoke"`` or ``"full"``).
+
+    Lecture: the MIR sections (one recipe per task; fine-tuning a trained network).
+    ``warm_start`` names a shipped checkpoint (e.g. ``"crepe_tiny"``) whose weights the
+    model starts from instead of a random initialisation: fine-tuning rather than training
+    from scratch. Its architecture must match the task's model for ``config`` and
+    ``options``; otherwise a ``ValueError`` says so.
+    """
     from ..plumbing.config import CONFIGS
 
     if config not in CONFIGS:
@@ -162,4 +175,24 @@ def build_task(
         raise TypeError(f"course_lib.tasks.{name}.build_task must return a TaskSetup")
     # the model carries its input normalisation, so the task functions can run it directly
     attach_preprocessing(setup.model, mean=setup.info.get("mean"), std=setup.info.get("std"))
+    if warm_start is not None:
+        _warm_start(setup, warm_start, config)
     return setup
+
+
+def _warm_start(setup: TaskSetup, checkpoint: str, config: str) -> None:
+    from ..checkpoints import load_checkpoint
+
+    trained, meta = load_checkpoint(checkpoint)
+    try:
+        setup.model.load_state_dict(trained.state_dict())
+    except RuntimeError as err:
+        first = str(err).strip().splitlines()[1:2] or [str(err)]
+        raise ValueError(
+            f"checkpoint {checkpoint!r} does not fit the {setup.name} model of the {config!r} "
+            f"configuration ({first[0].strip()}): pass the options it was trained with, as "
+            "its recipe in course_lib/checkpoints/registry.json records them"
+        ) from None
+    if meta.get("mean") is not None and meta.get("std") is not None:
+        attach_preprocessing(setup.model, mean=meta["mean"], std=meta["std"])
+    setup.info["warm_start"] = checkpoint

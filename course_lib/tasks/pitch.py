@@ -45,6 +45,7 @@ __all__ = [
     "estimate_pitch",
     "melody_scores",
     "evaluate_estimator",
+    "constant_estimator",
     "fit_voicing_threshold",
     "build_task",
 ]
@@ -218,6 +219,30 @@ def evaluate_estimator(estimate, manifest, split: str = "test", limit=None) -> d
         ref_t, ref_f = read_label_csv(manifest.root / item.labels["f0"])
         rows.append(melody_scores(ref_t, ref_f, times, f0))
     return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+
+
+def constant_estimator(manifest, split: str = "train"):
+    """A chance level for pitch: ``estimate(y, sr)`` that answers one pitch in every frame.
+
+    Lecture: frame-level MIR (what a model that learned nothing scores). The pitch is the
+    median f0 of the voiced frames of ``split`` (the training clips by default), every frame
+    is called voiced, and the times are on the course's 10 ms grid.
+    """
+    from ..data.datasets import read_label_csv
+
+    voiced = []
+    for item in manifest.split(split):
+        f0 = read_label_csv(manifest.root / item.labels["f0"])[1]
+        voiced.append(f0[f0 > 0])
+    if not voiced or not sum(len(v) for v in voiced):
+        raise ValueError(f"split {split!r} of {manifest.root} has no voiced frame to take f0 from")
+    f0_hz = float(np.median(np.concatenate(voiced)))
+
+    def estimate(y: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        times = np.arange(1 + len(y) * SR // (sr * HOP)) * HOP / SR
+        return times, np.full(len(times), f0_hz), np.ones(len(times))
+
+    return estimate
 
 
 def fit_voicing_threshold(

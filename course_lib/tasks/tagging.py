@@ -49,7 +49,7 @@ MODELS: dict[str, Callable] = {
 #: The two configurations: dataset size, epochs, model width, batch size, learning rate.
 #: The full one stops early after 10 epochs without a better validation score.
 SETTINGS = {
-    "smoke": {"size": "smoke", "num_epochs": 4, "width": 8, "batch_size": 8, "lr": 3e-3},
+    "smoke": {"size": "smoke", "num_epochs": 12, "width": 8, "batch_size": 8, "lr": 3e-3},
     "full": {"size": "full", "num_epochs": 60, "width": 32, "batch_size": 32, "lr": 1e-3},
 }
 

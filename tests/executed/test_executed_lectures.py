@@ -15,6 +15,7 @@ import nbformat
 import pytest
 
 from course_lib import _execute
+from course_lib.lecture.results import METADATA_KEY, beats_chance
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "build" / "lectures"
@@ -61,3 +62,35 @@ def test_figures_kept(executed):
         if "image/png" in o.get("data", {})
     ]
     assert images, f"{source.name}: no image/png output (figures must use the inline backend)"
+
+
+# Models trained inside a lecture, by notebook: each shows its score next to chance with
+# course_lib.lecture.results.show_result, which leaves the numbers in the output metadata.
+TRAINED = {
+    "07_audio_as_input": 1,
+    "08_genre_and_tagging": 4,
+    "09_onset_detection": 1,
+    "10_instrument_recognition": 2,
+    "11_pitch_estimation": 1,
+    "12_multi_f0": 1,
+}
+MARGIN = 0.05  # in the score's own units (accuracy, ROC-AUC, F-measure, RPA)
+
+
+def test_models_trained_in_the_lecture_beat_chance(executed):
+    source, nb, record = executed
+    results = [
+        o.metadata[METADATA_KEY]
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if METADATA_KEY in o.get("metadata", {})
+    ]
+    assert len(results) == TRAINED.get(source.stem, 0), (
+        f"{source.name}: {len(results)} trained models reported with show_result"
+    )
+    for r in results:
+        assert beats_chance(r["value"], r["chance"], MARGIN, r["higher_is_better"]), (
+            f"{source.name} ({record['config']}): {r['label']} scored {r['metric']} "
+            f"{r['value']:.3f}, chance {r['chance']:.3f}: it has not learned enough to show"
+        )
