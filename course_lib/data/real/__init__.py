@@ -27,6 +27,10 @@ returns and the split it uses:
 
 Each dataset's module holds its details: ``real.gtzan.GENRES``, ``real.maestro.item_notes``,
 ``real.mdb_stem_synth.item_f0``, ``real.irmas.INSTRUMENTS``, ...
+
+:mod:`course_lib.data.real.recorded` is different: a small development set of recorded piano
+notes and drum strokes that installs from package registries (npm, Debian), with onsets,
+notes and f0 known by construction; its items hold the audio itself rather than a manifest.
 """
 
 from __future__ import annotations
