@@ -14,7 +14,7 @@ import sys
 from ._harness import HERE, RESULTS_DIR, machine_info
 
 MANUAL = "## Build steps (measured by hand)"
-BENCHMARKS = ["ops", "frontend", "pipeline", "mir", "notebooks", "grading"]
+BENCHMARKS = ["ops", "frontend", "pipeline", "mir", "notebooks", "grading", "site"]
 
 
 def main(argv: list[str] | None = None) -> int:

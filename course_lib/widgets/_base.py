@@ -5,13 +5,117 @@ Works with ipywidgets 7.7 (Colab) and 8: only ``observe(names="value")``, ``Outp
 change of a control recomputes the state and updates the figure's existing artists (image
 data, colour limits, patch positions, text) before the figure is shown again in the
 widget's ``Output`` (which is what makes it refresh on Colab's inline backend, too).
+
+On the course website no kernel runs behind the saved widget state. So that the widgets still
+respond there, displaying an explorer (or its ``widget``) also emits an inert HTML output, a
+hidden ``<div class="course-live">`` holding a JSON description of the widget
+(:meth:`Explorer.live_spec`: the browser twin to use, its input arrays, its controls with their
+ranges and current values). In Jupyter and Colab it shows nothing; on the website,
+``jupyter_book/_ext/static/course-live.js`` reads it, builds the same controls and recomputes
+the figure and the text in the browser with JavaScript twins of the pure functions. A widget
+without such a twin (``live_kind = None``, e.g. one that runs a torch model) is announced
+there as needing a kernel, with a link to the notebook on Colab.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import base64
+import functools
+import json
+from typing import Any, ClassVar
 
 import numpy as np
+
+LIVE_SPEC_VERSION = 1
+KERNEL_ONLY = "kernel"  # ``kind`` of the spec of a widget without a browser twin
+
+
+def encode_array(data: np.ndarray) -> dict[str, Any]:
+    """An array as JSON: its shape and its float32 values, little-endian, in base64.
+
+    Examples
+    --------
+    >>> encode_array(np.array([[1.0, 2.0]]))["shape"]
+    [1, 2]
+    """
+    data = np.asarray(data, dtype="<f4")
+    payload = base64.b64encode(np.ascontiguousarray(data).tobytes()).decode("ascii")
+    return {"dtype": "float32", "shape": list(data.shape), "data": payload}
+
+
+def decode_array(spec: dict[str, Any]) -> np.ndarray:
+    """Inverse of :func:`encode_array` (as float64, the dtype the pure functions compute in).
+
+    Examples
+    --------
+    >>> decode_array(encode_array(np.eye(2))).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    if spec.get("dtype") != "float32":
+        raise ValueError(f"expected a float32 array spec, got dtype {spec.get('dtype')!r}")
+    values = np.frombuffer(base64.b64decode(spec["data"]), dtype="<f4")
+    return values.reshape(spec["shape"]).astype(np.float64)
+
+
+def describe_control(name: str, control) -> dict[str, Any]:
+    """JSON description of one ipywidgets control, for the browser twin to rebuild it.
+
+    Sliders become ``{"type": "int" | "float", "min", "max", "step"}``, dropdowns ``select``
+    and toggle buttons ``toggle`` (both with ``options``, a list of ``[label, value]``),
+    checkboxes ``checkbox`` and text boxes ``text``; every entry also has ``name``, ``label``
+    (the widget's description) and the current ``value``.
+    """
+    import ipywidgets as W
+
+    out: dict[str, Any] = {"name": name, "label": control.description or name}
+    if isinstance(control, (W.IntSlider, W.FloatSlider)):
+        is_int = isinstance(control, W.IntSlider)
+        cast = int if is_int else float
+        out.update(
+            type="int" if is_int else "float",
+            min=cast(control.min),
+            max=cast(control.max),
+            step=cast(control.step),
+        )
+    elif isinstance(control, (W.Dropdown, W.ToggleButtons)):
+        options = [
+            list(option) if isinstance(option, (tuple, list)) else [str(option), option]
+            for option in control.options
+        ]
+        out.update(type="select" if isinstance(control, W.Dropdown) else "toggle", options=options)
+    elif isinstance(control, W.Checkbox):
+        out["type"] = "checkbox"
+    elif isinstance(control, W.Text):
+        out.update(type="text", placeholder=control.placeholder)
+    else:
+        raise TypeError(f"no browser twin for a {type(control).__name__} control ({name!r})")
+    out["value"] = control.value
+    return out
+
+
+@functools.cache
+def _live_box_class():
+    """``ipywidgets.VBox`` that also displays its explorer's inert live spec (made on demand).
+
+    A subclass only on the Python side: it is saved and rendered as a plain ``VBox``.
+    """
+    import ipywidgets as W
+
+    class LiveBox(W.VBox):
+        _course_explorer = None
+
+        def _ipython_display_(self, **kwargs) -> None:
+            from IPython.display import HTML, display
+
+            bundle = getattr(super(), "_repr_mimebundle_", None)
+            if bundle is not None:  # ipywidgets 8
+                display(bundle(**kwargs), raw=True)
+            else:  # pragma: no cover - ipywidgets 7 (Colab) displays itself
+                super()._ipython_display_(**kwargs)
+            if self._course_explorer is not None:
+                display(HTML(self._course_explorer.live_html()))
+
+    return LiveBox
 
 
 class Explorer:
@@ -30,7 +134,12 @@ class Explorer:
     info : ipywidgets.HTML
         One line of text under the controls (formula, counts, or the reason a setting is
         invalid).
+    live_kind : str or None
+        Name of the JavaScript twin that recomputes this widget on the website (see
+        :meth:`live_spec`); ``None`` when it needs a Python kernel.
     """
+
+    live_kind: ClassVar[str | None] = None
 
     def __init__(
         self,
@@ -62,7 +171,8 @@ class Explorer:
             control.observe(self._on_change, names="value")
         shown = [*extra_controls, *controls.values()]
         row = W.HBox(shown, layout=W.Layout(flex_flow="row wrap"))  # wraps on narrow screens
-        self.widget = W.VBox([row, self.info, self.output])
+        self.widget = _live_box_class()([row, self.info, self.output])
+        self.widget._course_explorer = self
         self.update()
 
     def values(self) -> dict[str, Any]:
@@ -103,7 +213,44 @@ class Explorer:
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
-        display(self.widget)
+        display(self.widget)  # the widget, then its live spec (see _live_box_class)
+
+    # -- the browser twin on the website --------------------------------------------------------
+
+    def live_data(self) -> dict[str, Any]:
+        """The inputs the browser twin computes from (arrays through :func:`encode_array`)."""
+        return {}
+
+    def live_spec(self) -> dict[str, Any]:
+        """JSON-ready description of this widget for its JavaScript twin on the website.
+
+        Returns
+        -------
+        dict
+            ``version``, ``kind`` (:attr:`live_kind`, or ``"kernel"`` for a widget that needs
+            a Python kernel), ``widget`` (the class name), and for a twin ``controls`` (see
+            :func:`describe_control`, current values included) and ``data``
+            (:meth:`live_data`).
+        """
+        spec: dict[str, Any] = {
+            "version": LIVE_SPEC_VERSION,
+            "kind": self.live_kind or KERNEL_ONLY,
+            "widget": type(self).__name__,
+        }
+        if self.live_kind is not None:
+            spec["controls"] = [describe_control(n, c) for n, c in self.controls.items()]
+            spec["data"] = self.live_data()
+        return spec
+
+    def live_html(self) -> str:
+        """The inert HTML output that carries :meth:`live_spec` (hidden outside the website)."""
+        text = json.dumps(self.live_spec(), separators=(",", ":"), allow_nan=False)
+        text = text.replace("<", "\\u003c").replace(">", "\\u003e")  # never ends the script
+        kind = self.live_kind or KERNEL_ONLY
+        return (
+            f'<div class="course-live" data-kind="{kind}" hidden>'
+            f'<script type="application/json" class="course-live-spec">{text}</script></div>'
+        )
 
     # -- artists created on the first draw and updated afterwards ---------------------------
 

@@ -15,7 +15,7 @@ from ..core.layers import LocallyConnected2d
 from ..core.shapes import conv_output_size
 from ..lecture import filters, locality
 from ..lecture.images import generate_checkerboard
-from ._base import Explorer
+from ._base import Explorer, encode_array
 
 __all__ = [
     "ConvArithmeticExplorer",
@@ -73,6 +73,8 @@ class ConvArithmeticExplorer(Explorer):
         Filter values; the ``kernel_size`` x ``kernel_size`` top-left corner is used.
     """
 
+    live_kind = "conv-arithmetic"
+
     def __init__(
         self,
         size: int = 5,
@@ -108,6 +110,9 @@ class ConvArithmeticExplorer(Explorer):
         step = min(step, out * out - 1)  # the slider's range follows the output
         formula = arithmetic.output_size_formula(size, kernel_size, stride, padding, dilation)
         return arithmetic.conv_step(x, kernel, step, stride, padding, dilation), formula
+
+    def live_data(self) -> dict:
+        return {"x": encode_array(self.x), "kernel": encode_array(self.kernel)}
 
     def _sync_controls(self) -> None:
         last = self.state[0].output.size - 1
@@ -162,6 +167,8 @@ class PoolingExplorer(Explorer):
     (:func:`course_lib.ops.pool2d`).
     """
 
+    live_kind = "pooling"
+
     def __init__(
         self,
         inputs: dict[str, np.ndarray] | None = None,
@@ -198,6 +205,12 @@ class PoolingExplorer(Explorer):
         }
         super().__init__(controls, figsize=(9, 3.8))
 
+    def live_data(self) -> dict:
+        return {
+            "inputs": {name: encode_array(X) for name, X in self.inputs.items()},
+            "spectrograms": sorted(self.spectrograms),
+        }
+
     def compute(self, source, mode, kernel_size, stride, p):
         X = np.asarray(self.inputs[source], dtype=float)
         return X, ops.pool2d(X[None, None], kernel_size, stride, mode=mode, p=p)[0, 0]
@@ -233,6 +246,8 @@ class ReceptiveFieldExplorer(Explorer):
     ranges follow the output size). ``state`` is a :class:`course_lib.locality.ReceptiveRegion`.
     """
 
+    live_kind = "receptive-field"
+
     def __init__(self, X: np.ndarray, layers, depth: int | None = None) -> None:
         import ipywidgets as W
 
@@ -249,6 +264,18 @@ class ReceptiveFieldExplorer(Explorer):
             "col": _slider(W, "unit col", 0, 0, self.X.shape[1] - 1),
         }
         super().__init__(controls, figsize=(9, 3.8))
+
+    def live_data(self) -> dict:
+        """``X`` and the layers, each as ``[kernel, stride, padding, dilation]`` of
+        ``[height, width]`` pairs (missing entries filled with 1, 0 and 1)."""
+        defaults = (None, 1, 0, 1)
+        layers = []
+        for layer in self.layers:
+            full = [*layer, *defaults[len(layer) :]]
+            layers.append(
+                [[int(v), int(v)] if np.ndim(v) == 0 else [int(u) for u in v] for v in full]
+            )
+        return {"X": encode_array(self.X), "layers": layers}
 
     def compute(self, depth, row, col):
         stack = self.layers[:depth]
@@ -297,6 +324,8 @@ class WeightSharingDemo(Explorer):
     bottom-right): identical when tied, different when untied.
     """
 
+    live_kind = "weight-sharing"
+
     def __init__(self, X: np.ndarray, kernel_size: int = 3, seed: int = 0) -> None:
         import ipywidgets as W
         import torch
@@ -332,6 +361,17 @@ class WeightSharingDemo(Explorer):
             )
         }
         super().__init__(controls, figsize=(10, 3.5), ncols=3, width_ratios=(2, 2, 1.2))
+
+    def live_data(self) -> dict:
+        """``X``, the convolution's filter (kH, kW), the untied filters (H_out, W_out, kH, kW)
+        and the padding on each side (stride 1)."""
+        untied = self._untied.weight.detach()[:, :, 0, 0].numpy()
+        return {
+            "X": encode_array(self.X),
+            "kernel": encode_array(self._conv.weight.detach()[0, 0].numpy()),
+            "untied": encode_array(untied),
+            "padding": int(self._conv.padding[0]),
+        }
 
     def compute(self, tied):
         import torch
@@ -401,6 +441,8 @@ class FilterPlayground(Explorer):
     and the feature map; ``audio_clip`` the last sonification (or ``None``).
     """
 
+    live_kind = "filter-playground"
+
     def __init__(
         self, S, kernel: str = "onset (time difference)", sonify=None, sr: int = 22050
     ) -> None:
@@ -440,6 +482,14 @@ class FilterPlayground(Explorer):
         self.audio = W.Output()
         super().__init__(controls, figsize=(10, 3.5), ncols=3, width_ratios=(1, 3, 3))
         self.widget.children = (*self.widget.children, self.audio)
+
+    def live_data(self) -> dict:
+        """The spectrograms, the named kernels and which sources are heard in the notebook."""
+        return {
+            "sources": {name: encode_array(X) for name, X in self.sources.items()},
+            "kernels": {name: encode_array(K) for name, K in filters.KERNELS.items()},
+            "sonified": [name for name, f in self.sonify.items() if f is not None],
+        }
 
     @property
     def S(self) -> np.ndarray:

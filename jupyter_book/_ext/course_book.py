@@ -25,6 +25,18 @@ every such image gets an ``alt`` text, in this order of preference:
 2. the titles and axis labels the cell's code gives the plot (``set_title``, ``suptitle``,
    ``set_xlabel``, ``set_ylabel`` and their ``pyplot`` forms) and the ``plot_*`` helpers it calls;
 3. the heading of the section the figure appears in.
+
+Live widgets: displaying a concept widget of ``course_lib.widgets`` also writes an inert
+``<div class="course-live">`` output carrying a JSON description of it (see
+``course_lib/widgets/_base.py``). On pages with one, ``static/course-live.js`` (and its CSS)
+rebuilds the widget's controls and recomputes its figure in the browser, so it responds
+without a kernel. The saved ipywidgets view of such a cell would only show dead controls: it
+is left out of the page (``drop_dead_widget_views``), and a page left with no saved view at
+all loads neither the widget state nor the ipywidgets manager (about 3.7 MB of scripts)
+(``live_widget_assets``). The script loads ``async`` and an inline call after each spec
+mounts it as soon as it is parsed, without waiting for the page's deferred scripts (MathJax,
+icons). A widget that needs a kernel (``data-kind="kernel"``) keeps its
+saved view; the script hides its controls and links the notebook on Colab instead.
 """
 
 from __future__ import annotations
@@ -46,6 +58,12 @@ _TEXT_CALL = re.compile(
 _PLOT_HELPER = re.compile(r"\b(plot_\w+)\(")
 _ROLES = {"set_title": "title", "suptitle": "title", "title": "title"}
 _ROLES.update({"set_xlabel": "x", "xlabel": "x", "set_ylabel": "y", "ylabel": "y"})
+
+LIVE_MARK = 'class="course-live"'  # the inert output of Explorer.live_html
+KERNEL_ONLY_MARK = 'data-kind="kernel"'
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+MOUNT = "<script>window.courseLive && window.courseLive.mount()</script>"
 
 
 def _literal_text(text: str) -> str:
@@ -188,6 +206,43 @@ def clean_page_context(app: Sphinx, pagename, templatename, context, doctree) ->
         context["script_files"][:] = unique
 
 
+def drop_dead_widget_views(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Leave out the saved ipywidgets view of every cell whose widget has a live twin, and
+    mount each live spec as soon as it is parsed (an inline call after it: the widget works
+    before the rest of the page and its deferred scripts have loaded)."""
+    for output in list(doctree.findall(nodes.container)):
+        if "cell_output" not in output.get("classes", []):
+            continue
+        raws = list(output.findall(nodes.raw))
+        specs = [r for r in raws if LIVE_MARK in r.astext()]
+        for raw in specs:
+            raw.parent.insert(raw.parent.index(raw) + 1, nodes.raw(text=MOUNT, format="html"))
+        if not any(KERNEL_ONLY_MARK not in r.astext() for r in specs):
+            continue
+        for raw in raws:
+            if WIDGET_VIEW in raw.astext():
+                raw.parent.remove(raw)
+
+
+def live_widget_assets(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """Serve course-live.js on pages with live widgets; drop the ipywidgets manager where no
+    saved widget view is left to render."""
+    body = context.get("body", "")
+    if LIVE_MARK not in body:
+        return
+    app.add_css_file("course-live.css")
+    app.add_js_file("course-live.js", loading_method="async")
+    if WIDGET_VIEW in body or "script_files" not in context:
+        return
+    manager = {f"_static/{name}" for name in app.config.nb_ipywidgets_js}  # as Sphinx adds them
+    context["script_files"][:] = [
+        script
+        for script in context["script_files"]
+        if str(getattr(script, "filename", script) or "") not in manager
+        and getattr(script, "attributes", {}).get("type") != WIDGET_STATE
+    ]
+
+
 def setup(app: Sphinx) -> dict:
     app.add_role("lecture", LectureRole())
     app.connect("env-get-outdated", _reread_lecture_links)
@@ -195,4 +250,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", clean_page_context)
     app.connect("doctree-read", use_local_badge, priority=400)
     app.connect("doctree-resolved", add_alt_text)
+    app.connect("doctree-resolved", drop_dead_widget_views)
+    app.connect("html-page-context", live_widget_assets, priority=800)  # after myst-nb's
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
