@@ -1,7 +1,8 @@
 """NumPy reference implementations of convolution, locally connected layers and pooling.
 
-Lecture: convolution mechanics (N x C x H x W tensors, stride, padding) and
-sub-sampling (max, average, standard-deviation and L^p pooling).
+Lecture: convolution mechanics (N x C x H x W tensors, stride, padding),
+sub-sampling (max, average, standard-deviation and L^p pooling) and training deep CNNs
+(batch normalisation, dropout, global pooling).
 
 All functions take batches shaped ``(N, C, H, W)``, follow torch's conventions
 (cross-correlation, zero padding, ``floor`` output sizes) and are vectorised with strided
@@ -18,9 +19,19 @@ from numpy.lib.stride_tricks import as_strided
 from .shapes import conv_output_size, pool_output_size
 from .validate import Pair, as_pair, check_nchw
 
-__all__ = ["conv2d", "locally_connected2d", "pool2d", "unpool2d", "extract_windows"]
+__all__ = [
+    "conv2d",
+    "locally_connected2d",
+    "pool2d",
+    "unpool2d",
+    "extract_windows",
+    "batch_norm",
+    "dropout",
+    "global_pool2d",
+]
 
 POOL_MODES = ("max", "avg", "std", "lp")
+GLOBAL_POOL_MODES = ("avg", "max")
 
 
 def extract_windows(
@@ -276,3 +287,146 @@ def unpool2d(x: np.ndarray, kernel_size: int | Sequence[int]) -> np.ndarray:
     x = check_nchw(x)
     kh, kw = as_pair(kernel_size, "kernel_size", minimum=1)
     return np.repeat(np.repeat(x, kh, axis=2), kw, axis=3)
+
+
+def _channel_vector(v: np.ndarray | None, c: int, name: str) -> np.ndarray | None:
+    if v is None:
+        return None
+    v = np.asarray(v, dtype=np.float64)
+    if v.shape != (c,):
+        raise ValueError(
+            f"batch_norm: {name} must have shape ({c},), one value per channel, got {v.shape}"
+        )
+    return v
+
+
+def batch_norm(
+    x: np.ndarray,
+    weight: np.ndarray | None = None,
+    bias: np.ndarray | None = None,
+    *,
+    mean: np.ndarray | None = None,
+    var: np.ndarray | None = None,
+    eps: float = 1e-5,
+) -> np.ndarray:
+    """Batch normalisation of an ``(N, C, H, W)`` batch, channel by channel.
+
+    Lecture: training deep CNNs (batch normalisation). Every channel ``c`` is normalised
+    with one mean and one variance, taken over the batch and both spatial axes
+    (``N, H, W``), then scaled by ``weight[c]`` and shifted by ``bias[c]``::
+
+        y = (x - mean[c]) / sqrt(var[c] + eps) * weight[c] + bias[c]
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W)
+    weight, bias : ndarray, shape (C,), optional
+        The learned scale (gamma, default 1) and shift (beta, default 0).
+    mean, var : ndarray, shape (C,), optional
+        Statistics to normalise with. Without them (training mode), the batch's own mean
+        and *biased* variance (divided by ``N * H * W``) are used. Give both (evaluation
+        mode: the running statistics) or neither.
+    eps : float
+        Added to the variance before the square root.
+
+    Returns
+    -------
+    ndarray, shape (N, C, H, W)
+        Without ``mean``/``var`` it equals ``torch.nn.BatchNorm2d`` in train mode
+        (``F.batch_norm(x, None, None, weight, bias, training=True, eps=eps)``); with them,
+        ``BatchNorm2d`` in eval mode with ``running_mean=mean, running_var=var``.
+
+    Examples
+    --------
+    >>> x = np.arange(8.0).reshape(2, 1, 2, 2)  # one channel, values 0..7
+    >>> y = batch_norm(x)
+    >>> round(float(y.mean()), 6), round(float(y.std()), 4)
+    (0.0, 1.0)
+    """
+    x = check_nchw(x)
+    c = x.shape[1]
+    if (mean is None) != (var is None):
+        raise ValueError("batch_norm: give both mean and var (evaluation mode) or neither")
+    if not (np.isfinite(eps) and eps >= 0):
+        raise ValueError(f"batch_norm: eps must be a non-negative number, got {eps!r}")
+    weight = _channel_vector(weight, c, "weight")
+    bias = _channel_vector(bias, c, "bias")
+    mean = _channel_vector(mean, c, "mean")
+    var = _channel_vector(var, c, "var")
+    x = x.astype(np.float64)
+    if mean is None:
+        if x.shape[0] * x.shape[2] * x.shape[3] < 2:
+            raise ValueError(
+                f"batch_norm: training mode needs more than one value per channel, got x of "
+                f"shape {x.shape} (torch raises here too)"
+            )
+        mean = x.mean(axis=(0, 2, 3))
+        var = x.var(axis=(0, 2, 3))
+    elif np.any(var < 0):
+        raise ValueError(f"batch_norm: var must be non-negative, got {var}")
+    y = (x - mean[None, :, None, None]) / np.sqrt(var[None, :, None, None] + eps)
+    if weight is not None:
+        y = y * weight[None, :, None, None]
+    if bias is not None:
+        y = y + bias[None, :, None, None]
+    return y
+
+
+def dropout(
+    x: np.ndarray, p: float = 0.5, *, training: bool = True, seed: int | None = 0
+) -> np.ndarray:
+    """Inverted dropout: zero each value with probability ``p``, scale the rest by ``1/(1-p)``.
+
+    Lecture: training deep CNNs (dropout, the regulariser of AlexNet). The scaling keeps
+    the expected value of every unit unchanged, so evaluation (``training=False``) simply
+    returns ``x``: nothing is dropped and nothing is rescaled.
+
+    Parameters
+    ----------
+    x : ndarray, any shape
+    p : float
+        Probability of dropping a value, ``0 <= p < 1``.
+    training : bool
+        ``False`` returns ``x`` unchanged, as ``torch.nn.Dropout`` in eval mode.
+    seed : int, optional
+        Seed of the random mask (``None``: a fresh one every call).
+
+    Returns
+    -------
+    ndarray, same shape as ``x``
+        The rule of ``torch.nn.functional.dropout``: every value is either 0 or
+        ``x / (1 - p)``. The masks differ (torch draws from its own generator).
+    """
+    x = np.asarray(x)
+    if isinstance(p, bool) or not (isinstance(p, (int, float, np.floating)) and 0 <= p < 1):
+        raise ValueError(f"dropout: p must be a probability in [0, 1), got {p!r}")
+    if not training or p == 0:
+        return x
+    keep = np.random.default_rng(seed).random(x.shape) >= p
+    return np.where(keep, x / (1 - p), 0.0)
+
+
+def global_pool2d(x: np.ndarray, mode: str = "avg") -> np.ndarray:
+    """Global pooling: one number per channel, whatever the height and width.
+
+    Lecture: training deep CNNs (global pooling). It turns the ``(C, H, W)`` feature maps
+    of any input length into a fixed ``C``-vector that a classifier head can take (GoogLeNet,
+    ResNet and the MIR models of the course end with it).
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W)
+    mode : {"avg", "max"}
+
+    Returns
+    -------
+    ndarray, shape (N, C)
+        Equals ``torch.nn.AdaptiveAvgPool2d(1)`` (or ``AdaptiveMaxPool2d(1)``) followed by
+        ``flatten(1)``.
+    """
+    x = check_nchw(x)
+    if mode not in GLOBAL_POOL_MODES:
+        raise ValueError(f"global_pool2d: mode must be one of {GLOBAL_POOL_MODES}, got {mode!r}")
+    if x.shape[2] * x.shape[3] == 0:
+        raise ValueError(f"global_pool2d: x has no spatial positions, shape {x.shape}")
+    return x.mean(axis=(2, 3)) if mode == "avg" else x.max(axis=(2, 3))
