@@ -392,6 +392,15 @@ def _notes_items(s: _Samples) -> Iterator[RecordedItem]:
             )
 
 
+def _add_note(s: _Samples, rng, out, rows: list, used: list, midi: int, t: float, ioi: float):
+    """Place one recorded piano note at ``t`` for ``ioi`` seconds and record it."""
+    source, name, shift = _piano_note(s, rng, midi)
+    y, attack = s.get(source, name, shift)
+    _place(out, y, attack, t, ioi)
+    rows.append([t, t + ioi - _FADE, midi])
+    used.append(f"{source}/{name}{'' if shift == 0 else f' ({shift:+d} semitone)'}")
+
+
 def _melody(s: _Samples, rng, duration: float) -> tuple[np.ndarray, np.ndarray, list[str]]:
     out = np.zeros(int(duration * SR), np.float32)
     t, midi, rows, used = 0.3, int(rng.integers(55, 73)), [], []
@@ -399,11 +408,7 @@ def _melody(s: _Samples, rng, duration: float) -> tuple[np.ndarray, np.ndarray, 
         ioi = float(rng.uniform(0.2, 0.6))
         if t + ioi > duration - 0.2:
             break
-        source, name, shift = _piano_note(s, rng, midi)
-        y, attack = s.get(source, name, shift)
-        _place(out, y, attack, t, ioi)
-        rows.append([t, t + ioi - _FADE, midi])
-        used.append(f"{source}/{name}{'' if shift == 0 else f' ({shift:+d} semitone)'}")
+        _add_note(s, rng, out, rows, used, midi, t, ioi)
         t += ioi
         midi = int(np.clip(midi + rng.integers(-5, 6), 48, 84))
     return out, np.array(rows), used
@@ -418,11 +423,7 @@ def _chords(s: _Samples, rng, duration: float) -> tuple[np.ndarray, np.ndarray, 
             break
         pitches = rng.choice(np.arange(40, 85), size=int(rng.integers(2, 5)), replace=False)
         for midi in sorted(int(p) for p in pitches):
-            source, name, shift = _piano_note(s, rng, midi)
-            y, attack = s.get(source, name, shift)
-            _place(out, y, attack, t, ioi)
-            rows.append([t, t + ioi - _FADE, midi])
-            used.append(f"{source}/{name}{'' if shift == 0 else f' ({shift:+d} semitone)'}")
+            _add_note(s, rng, out, rows, used, midi, t, ioi)
         t += ioi
     return out, np.array(rows), used
 
