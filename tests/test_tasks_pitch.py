@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 from course_lib import checkpoints
 from course_lib.data import render_notes
@@ -146,3 +147,47 @@ def test_warm_start_copies_the_shipped_weights_or_says_why_not(held_out):
             capacity="small",
             max_clips=1,
         )
+
+
+def test_frame_rpa_counts_voiced_frames_within_50_cents():
+    from course_lib.tasks.pitch import frame_rpa, pitch_target
+
+    f0 = np.array([220.0, 440.0, 0.0, 330.0])
+    target = torch.from_numpy(pitch_target(f0))
+    # logits whose sigmoid peaks on the target bins: right everywhere
+    right = torch.logit(target.clamp(1e-4, 1 - 1e-4))
+    assert frame_rpa(right, target) == {"rpa": 1.0}
+    # shift the second voiced frame by 100 cents (5 bins): 2 of 3 voiced frames right
+    wrong = right.clone()
+    wrong[1] = torch.roll(right[1], 5)
+    assert frame_rpa(wrong, target)["rpa"] == pytest.approx(2 / 3)
+    # a batch with no voiced frame scores 0 rather than dividing by zero
+    silent = torch.from_numpy(pitch_target(np.zeros(3)))
+    assert frame_rpa(torch.zeros(3, 360), silent) == {"rpa": 0.0}
+
+
+def test_salience_loss_is_lowest_at_the_target():
+    from course_lib.tasks.pitch import pitch_target, salience_loss
+
+    target = torch.from_numpy(pitch_target(np.array([440.0, 0.0])))
+    near = torch.logit(target.clamp(1e-4, 1 - 1e-4))
+    assert salience_loss(near, target) < salience_loss(torch.zeros(2, 360), target)
+    assert salience_loss(torch.roll(near, 10, dims=1), target) > salience_loss(near, target)
+
+
+def test_expressive_bends_reset_every_note_and_stay_within_depth():
+    from course_lib.data.render import Note
+    from course_lib.data.rendered.pitch import expressive_bends
+
+    notes = [Note(60 + k, 0.5 * k, 0.5 * k + 0.4, 100, 40) for k in range(40)]
+    bends = expressive_bends(np.random.default_rng(0), notes, 40, vibrato_depth=(0.1, 0.2))
+    offsets = {round(n.offset, 3) for n in notes}
+    resets = [b for b in bends if b.time in offsets and b.semitones == 0.0]
+    assert len(resets) == len(notes)
+    inside = [b for b in bends if b.time not in offsets]
+    assert inside, "40 notes should give some vibrato or glide"
+    vibrato = [b for b in inside if b.semitones > 0]  # glides only bend downwards
+    assert vibrato and max(b.semitones for b in vibrato) <= 0.2
+    assert min(b.semitones for b in inside) >= -2.0
+    again = expressive_bends(np.random.default_rng(0), notes, 40, vibrato_depth=(0.1, 0.2))
+    assert again == bends  # the clip's generator decides everything

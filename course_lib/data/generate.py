@@ -144,8 +144,9 @@ def build(
     seed : int
     force : bool
         Re-render even if a verified build with the same settings exists.
-    soundfont : {"TimGM6mb", "FluidR3"}
-        SoundFont of every split (see :func:`course_lib.data.render.available_soundfonts`).
+    soundfont : str
+        SoundFont of every split, one of :func:`course_lib.data.render.available_soundfonts`
+        ("TimGM6mb", "FluidR3", "MuseScore", "GMbank" where installed).
     test_soundfont : str, optional
         Another SoundFont for the test split only: the test clips then differ from training
         in program *and* in "recording setup" (a stricter test of generalisation). The

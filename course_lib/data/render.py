@@ -2,8 +2,19 @@
 
 Lecture: MIR tasks need labelled audio. Rendering notes ourselves gives exact labels
 (onsets, pitches, instruments) for free. ``tinysoundfont`` synthesises General MIDI
-SoundFonts without any system library; the TimGM6mb SoundFont ships inside ``pretty_midi``,
-and Debian's FluidR3 is used when installed (a second "recording setup" for test splits).
+SoundFonts without any system library. The TimGM6mb SoundFont ships inside ``pretty_midi``;
+Debian's SoundFont packages give more "recording setups" when installed (``.ci/install.sh``
+installs them where it runs as root), so a model can be trained on some and tested on another:
+
+- ``"TimGM6mb"``: ``TimGM6mb.sf2`` (6 MB), inside the ``pretty_midi`` Python package;
+- ``"FluidR3"``: ``FluidR3_GM.sf2`` (148 MB), Debian package ``fluid-soundfont-gm``;
+- ``"MuseScore"``: ``MuseScore_General_Full.sf2`` (490 MB), Debian package
+  ``musescore-general-soundfont-lossless`` (its ``.sf3`` files are not for tinysoundfont);
+- ``"GMbank"``: ``sf_GMbank.sf2`` (4 MB), Debian package ``csound-soundfont``.
+
+The SoundFonts play at different levels (MuseScore's piano 30 dB below TimGM6mb's), so each
+has a gain (:func:`soundfont_gain_db`, measured on a fixed set of notes) that brings its
+renders to TimGM6mb's loudness when ``render_notes(..., normalize=False)`` keeps the levels.
 """
 
 from __future__ import annotations
@@ -14,9 +25,40 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Note", "PitchBend", "soundfont_path", "available_soundfonts", "render_notes"]
+__all__ = [
+    "Note",
+    "PitchBend",
+    "SOUNDFONTS",
+    "soundfont_path",
+    "soundfont_gain_db",
+    "available_soundfonts",
+    "render_notes",
+]
 
-_FLUIDR3 = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
+_SF2 = Path("/usr/share/sounds/sf2")
+
+
+class _SoundFont(NamedTuple):
+    files: tuple[Path, ...]  # where its Debian package puts it (the first found is used)
+    package: str
+    gain_db: float  # brings a render to TimGM6mb's RMS level (see soundfont_gain_db)
+
+
+#: The SoundFonts :func:`render_notes` knows, by name (TimGM6mb first: it is always there).
+SOUNDFONTS: dict[str, _SoundFont] = {
+    "TimGM6mb": _SoundFont((), "pretty_midi (Python package)", 0.0),
+    "FluidR3": _SoundFont((_SF2 / "FluidR3_GM.sf2",), "fluid-soundfont-gm", -2.8),
+    "MuseScore": _SoundFont(
+        (_SF2 / "MuseScore_General_Full.sf2",),
+        "musescore-general-soundfont-lossless",
+        5.1,
+    ),
+    "GMbank": _SoundFont(
+        (_SF2 / "sf_GMbank.sf2", Path("/usr/share/samples/sf_GMbank.sf2")),
+        "csound-soundfont",
+        0.0,
+    ),
+}
 
 
 class Note(NamedTuple):
@@ -42,25 +84,55 @@ class PitchBend(NamedTuple):
     program: int = 0
 
 
+def _font(name: str) -> _SoundFont:
+    if name not in SOUNDFONTS:
+        raise ValueError(f"unknown soundfont {name!r}; choose one of {sorted(SOUNDFONTS)}")
+    return SOUNDFONTS[name]
+
+
 def soundfont_path(name: str = "TimGM6mb") -> Path:
-    """Path of a General MIDI SoundFont: ``"TimGM6mb"`` (in pretty_midi) or ``"FluidR3"``."""
+    """Path of a General MIDI SoundFont by name (see :data:`SOUNDFONTS`).
+
+    Raises
+    ------
+    ValueError
+        An unknown name, or a SoundFont whose Debian package is not installed (the message
+        names the package).
+    """
+    font = _font(name)
     if name == "TimGM6mb":
         import pretty_midi
 
         return Path(pretty_midi.__file__).parent / "TimGM6mb.sf2"
-    if name == "FluidR3":
-        if not _FLUIDR3.exists():
-            raise ValueError(
-                f"FluidR3 SoundFont not found at {_FLUIDR3}; install Debian's fluid-soundfont-gm "
-                "or use soundfont='TimGM6mb'"
-            )
-        return _FLUIDR3
-    raise ValueError(f"unknown soundfont {name!r}; choose 'TimGM6mb' or 'FluidR3'")
+    for path in font.files:
+        if path.exists():
+            return path
+    raise ValueError(
+        f"{name} SoundFont not found at {font.files[0]}; install Debian's {font.package} "
+        f"(apt-get install {font.package}, as .ci/install.sh does when run as root) "
+        f"or use one of {available_soundfonts()}"
+    )
+
+
+def soundfont_gain_db(name: str) -> float:
+    """Gain in dB that brings a render of SoundFont ``name`` to TimGM6mb's loudness.
+
+    Measured once: the median, over 18 notes (programs 0, 24, 48, 56, 73, 19 - piano, guitar,
+    strings, trumpet, flute, organ - at MIDI 48, 60, 72, velocity 100, one second), of the
+    RMS level of TimGM6mb's render minus this SoundFont's, both without normalisation. One
+    program can differ much more (MuseScore's piano plays about 30 dB below TimGM6mb's), so
+    training data should still draw random gains.
+    """
+    return _font(name).gain_db
 
 
 def available_soundfonts() -> list[str]:
-    """Names of the SoundFonts present on this machine (TimGM6mb always)."""
-    return ["TimGM6mb"] + (["FluidR3"] if _FLUIDR3.exists() else [])
+    """Names of the SoundFonts present on this machine (TimGM6mb always, first)."""
+    return [
+        name
+        for name, font in SOUNDFONTS.items()
+        if name == "TimGM6mb" or any(p.exists() for p in font.files)
+    ]
 
 
 def _validate_notes(notes: Sequence[Note]) -> None:
@@ -84,6 +156,7 @@ def render_notes(
     soundfont: str = "TimGM6mb",
     pitch_bends: Iterable[PitchBend] = (),
     release: float = 0.5,
+    normalize: bool = True,
 ) -> np.ndarray:
     """Synthesise notes to mono audio.
 
@@ -94,17 +167,23 @@ def render_notes(
         Sample rate in Hz.
     duration : float, optional
         Length of the output in seconds (default: last offset + ``release``).
-    soundfont : {"TimGM6mb", "FluidR3"}
+    soundfont : str
+        One of :func:`available_soundfonts` (``"TimGM6mb"``, ``"FluidR3"``, ``"MuseScore"``,
+        ``"GMbank"``).
     pitch_bends : iterable of PitchBend
         Pitch-bend events (vibrato, glides) for the notes of one program.
     release : float
         Seconds of release tail kept after the last offset when ``duration`` is None.
+    normalize : bool
+        True: peak-normalise to 0.9. False: keep the level (velocities stay audible across
+        clips), scaled by :func:`soundfont_gain_db` so that every SoundFont plays about as
+        loud as TimGM6mb.
 
     Returns
     -------
     y : ndarray, float32, shape (round(duration * sr),)
-        Peak-normalised to 0.9 unless silent. Rendering is deterministic: the same notes give
-        the same samples.
+        Peak-normalised to 0.9 unless silent (or ``normalize=False``). Rendering is
+        deterministic: the same notes give the same samples.
     """
     import tinysoundfont
 
@@ -165,5 +244,7 @@ def render_notes(
     if pos < n_samples:
         out[2 * pos :] = np.frombuffer(synth.generate(n_samples - pos), np.float32)
     y = out.reshape(-1, 2).mean(axis=1)
+    if not normalize:
+        return (y * 10 ** (soundfont_gain_db(soundfont) / 20)).astype(np.float32)
     peak = float(np.abs(y).max())
     return (y * (0.9 / peak)).astype(np.float32) if peak > 0 else y
