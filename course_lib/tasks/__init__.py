@@ -48,6 +48,7 @@ __all__ = [
     "available_tasks",
     "get_task",
     "build_task",
+    "warm_start_model",
     "attach_preprocessing",
     "preprocessing_of",
     "model_device",
@@ -160,11 +161,30 @@ def build_task(
 ) -> TaskSetup:
     """Build task ``name`` for ``config`` (``"smoke"`` or ``"full"``).
 
-    Lecture: the MIR sections (one recipe per task; fine-tuning a trained network).
-    ``warm_start`` names a shipped checkpoint (e.g. ``"crepe_tiny"``) whose weights the
-    model starts from instead of a random initialisation: fine-tuning rather than training
-    from scratch. Its architecture must match the task's model for ``config`` and
-    ``options``; otherwise a ``ValueError`` says so.
+    Lecture: the MIR sections (one recipe per task; fine-tuning a trained network: lecture 11
+    "fine-tuning CREPE", lecture 08 section 11 "Transfer: from tags to genres").
+
+    Parameters
+    ----------
+    name : str
+        A task of :func:`available_tasks`.
+    config : {"smoke", "full"}
+    root : path, optional
+        Folder holding the rendered datasets.
+    seed : int
+    warm_start : str, optional
+        A shipped checkpoint (e.g. ``"crepe_tiny"``, ``"short_chunk_tagger"``) whose weights
+        the model starts from instead of a random initialisation: fine-tuning rather than
+        training from scratch. See :func:`warm_start_model` for what is copied when the
+        task's output layer differs from the checkpoint's (transfer to a new task).
+    **options
+        Task-specific options (``label="genre"``, ``width=32``, ...).
+
+    Raises
+    ------
+    ValueError
+        Unknown config, or a ``warm_start`` checkpoint whose architecture differs from the
+        task's model (the message says which options to pass).
     """
     from ..plumbing.config import CONFIGS
 
@@ -180,19 +200,95 @@ def build_task(
     return setup
 
 
-def _warm_start(setup: TaskSetup, checkpoint: str, config: str) -> None:
+def warm_start_model(setup: TaskSetup, checkpoint: str, config: str = "smoke") -> dict:
+    """Copy the weights of shipped ``checkpoint`` into ``setup.model``, as far as they fit.
+
+    Lecture: fine-tuning and transfer learning (lecture 08 section 11 "Transfer: from tags to
+    genres"; lecture 11 "fine-tuning CREPE"). :func:`build_task` calls it for ``warm_start``.
+
+    * Same architecture (every tensor's name and shape match): all weights are loaded, as
+      ``load_state_dict`` does.
+    * Same network with a different output layer (e.g. the tagger's 17 sigmoid outputs
+      reused for 5 genres): every tensor whose name and shape match is copied (parameters
+      and batch-norm statistics); the others, typically the new head, keep their fresh
+      random initialisation. At least half of the model's parameter tensors must transfer,
+      otherwise the architectures differ and a ``ValueError`` says so.
+
+    A model wrapped for evaluation (:class:`course_lib.tasks.tagging.ChunkAverage`, whose
+    ``model`` attribute holds the network) receives the weights in its inner network. When
+    the model's input layer is transferred, the model carries the checkpoint's input
+    normalisation (its stored ``mean``/``std``, if any, see :func:`attach_preprocessing`), so
+    the task functions scale new inputs as the transferred filters saw them in training.
+    Normalisation inside the network, such as the batch norm of the tagger's log-mel front
+    end, travels with the weights.
+
+    Parameters
+    ----------
+    setup : TaskSetup
+        Its ``model`` is changed in place.
+    checkpoint : str
+        A name in :data:`course_lib.checkpoints.REGISTRY`.
+    config : str
+        Only for the error message.
+
+    Returns
+    -------
+    dict
+        ``warm_start`` (the checkpoint name), ``warm_start_transferred`` (names of the
+        copied tensors), ``warm_start_new`` (names of the tensors left at their
+        initialisation, parameters and buffers; empty for an exact match); also stored in
+        ``setup.info``.
+
+    Raises
+    ------
+    ValueError
+        Fewer than half of the model's parameter tensors match the checkpoint by name and
+        shape.
+    """
+    import torch
+
     from ..checkpoints import load_checkpoint
 
     trained, meta = load_checkpoint(checkpoint)
-    try:
-        setup.model.load_state_dict(trained.state_dict())
-    except RuntimeError as err:
-        first = str(err).strip().splitlines()[1:2] or [str(err)]
+    source = trained.state_dict()
+    target = setup.model
+    inner = getattr(target, "model", None)
+    if isinstance(inner, nn.Module) and not set(source) & set(target.state_dict()):
+        target = inner  # e.g. ChunkAverage(network): the network holds the weights
+    own = target.state_dict()
+    fits = {k for k, v in own.items() if k in source and source[k].shape == v.shape}
+    parameters = [k for k, _ in target.named_parameters()]
+    moved = [k for k in parameters if k in fits]
+    if len(moved) < len(parameters) / 2:
+        mismatched = [
+            f"{k} {tuple(own[k].shape)} vs {tuple(source[k].shape)}"
+            for k in parameters
+            if k in source and k not in fits
+        ]
+        detail = f"e.g. {mismatched[0]}" if mismatched else "no parameter names in common"
         raise ValueError(
             f"checkpoint {checkpoint!r} does not fit the {setup.name} model of the {config!r} "
-            f"configuration ({first[0].strip()}): pass the options it was trained with, as "
-            "its recipe in course_lib/checkpoints/registry.json records them"
-        ) from None
-    if meta.get("mean") is not None and meta.get("std") is not None:
+            f"configuration: only {len(moved)} of the model's {len(parameters)} parameter tensors "
+            f"match by name and shape ({detail}), so the architectures differ. Pass the "
+            f"options the checkpoint was trained with ({meta['entry'].get('kwargs', {})} in "
+            "its recipe in course_lib/checkpoints/registry.json; model, width, ...): only the "
+            "output layer may differ"
+        )
+    with torch.no_grad():
+        for k in fits:
+            own[k].copy_(source[k])
+    new = [k for k in own if k not in fits]
+    first = parameters[0] if parameters else None
+    if first in fits and meta.get("mean") is not None and meta.get("std") is not None:
         attach_preprocessing(setup.model, mean=meta["mean"], std=meta["std"])
-    setup.info["warm_start"] = checkpoint
+    record = {
+        "warm_start": checkpoint,
+        "warm_start_transferred": [k for k in own if k in fits],
+        "warm_start_new": new,
+    }
+    setup.info.update(record)
+    return record
+
+
+def _warm_start(setup: TaskSetup, checkpoint: str, config: str) -> None:
+    warm_start_model(setup, checkpoint, config)

@@ -31,6 +31,7 @@ __all__ = [
     "N_MELS",
     "EXCERPT",
     "CLASSES",
+    "REAL_MAX_CLIPS",
     "instrument_features",
     "MelExcerpts",
     "instrument_probabilities",
@@ -47,6 +48,8 @@ HOP = 512
 N_MELS = 128
 EXCERPT = 43  # frames: 1 s
 CLASSES = ("piano", "organ", "guitar", "bass", "strings", "brass", "reed", "flute")
+#: Notes per split on a real corpus (NSynth), by configuration, unless ``max_clips`` says.
+REAL_MAX_CLIPS = {"smoke": 220, "full": 20000}
 
 
 def instrument_features(y: np.ndarray, sr: int = SR) -> np.ndarray:
@@ -154,13 +157,36 @@ def render_family_clips(n_clips: int, seed: int = 0):
     return feats, labels
 
 
-def _load_split(manifest, split, limit=None):
+def _load_split(manifest, split, limit=None, classes=CLASSES, balanced=False):
+    items = manifest.split(split)
+    items = _balanced(items, limit) if balanced else items[:limit]
     feats, labels = [], []
-    for item in manifest.split(split)[:limit]:
+    for item in items:
         y, sr = audio.load(manifest.audio_path(item), sr=SR)
         feats.append(instrument_features(y, sr))
-        labels.append(CLASSES.index(item.labels["instrument"]))
+        labels.append(classes.index(item.labels["instrument"]))
     return feats, labels
+
+
+def _balanced(items, limit=None):
+    """At most ``limit`` items, as many of each class as possible, evenly spaced in each."""
+    if limit is None or len(items) <= limit:
+        return list(items)
+    by_class: dict[str, list] = {}
+    for item in items:
+        by_class.setdefault(item.labels["instrument"], []).append(item)
+    quota = dict.fromkeys(by_class, 0)
+    left = int(limit)
+    while left > 0:  # deal one place at a time to the classes that have items left
+        for name in sorted(by_class):
+            if left > 0 and quota[name] < len(by_class[name]):
+                quota[name] += 1
+                left -= 1
+    picked = []
+    for name in sorted(by_class):
+        group, n = by_class[name], quota[name]
+        picked += [group[j * len(group) // n] for j in range(n)]
+    return picked
 
 
 def instrument_probabilities(y: np.ndarray, sr: int, *, model=None, device=None) -> np.ndarray:
@@ -233,13 +259,25 @@ def build_task(
     augment: bool = True,
     train_splits: tuple[str, ...] = ("train",),
     family_clips: int = 0,
+    dataset: str = "rendered",
+    data_dir: str | None = None,
 ) -> TaskSetup:
-    """Instrument-family classification on the rendered ``instruments`` dataset.
+    """Instrument-family classification on the rendered ``instruments`` dataset or NSynth.
+
+    Lecture: event-level MIR (instrument recognition; section 4 runs it on NSynth).
 
     ``smoke``: width 8, 24 training clips, 8 epochs (CPU, seconds). ``full`` (GPU): the
     paper's width 32 and dense 1024 on all 2,000 clips, 40 epochs. Both add batch
     normalisation to the paper's design (see :class:`InstrumentCNN`). ``width``, ``dense``,
     ``max_clips`` and ``num_epochs`` override.
+
+    ``dataset="nsynth"`` with ``data_dir`` (the folder :func:`course_lib.data.real.locate`
+    finds, or any NSynth folder; :mod:`course_lib.data.real.nsynth`) classifies NSynth's
+    four-second notes into its 11 instrument families (``info["classes"]``) with the
+    official split (instruments of the test split never heard in training). Each split is
+    cut to ``max_clips`` notes (default: :data:`REAL_MAX_CLIPS`), as many per family as
+    possible and evenly spaced over its instruments and pitches. The task then also has a
+    ``test_loader`` (the first second of each test note: its attack).
     """
     from ..data import load_dataset
     from ..data.datasets import make_loader
@@ -250,17 +288,33 @@ def build_task(
     }
     if config not in settings:
         raise ValueError(f"config must be one of {sorted(settings)}, got {config!r}")
+    if dataset not in ("rendered", "nsynth"):
+        raise ValueError(f"dataset must be 'rendered' or 'nsynth', got {dataset!r}")
+    if family_clips and dataset != "rendered":
+        raise ValueError("family_clips renders General MIDI families: only for dataset='rendered'")
     s = settings[config]
-    manifest = load_dataset("instruments", size=s["size"], root=root, seed=seed)
+    test = None
+    if dataset == "rendered":
+        manifest = load_dataset("instruments", size=s["size"], root=root, seed=seed)
+        classes, balanced = CLASSES, False
+    else:
+        from ..data.real import load_real
+
+        if data_dir is None:
+            raise ValueError(f"dataset={dataset!r} needs data_dir=<folder of the corpus>")
+        manifest = load_real(dataset, data_dir)
+        classes, balanced = tuple(manifest.meta["instruments"]), True
+        max_clips = REAL_MAX_CLIPS[config] if max_clips is None else max_clips
+        test = MelExcerpts(*_load_split(manifest, "test", max_clips, classes, True), random=False)
     feats, labels = [], []
     for split in train_splits:
-        f, lab = _load_split(manifest, split, max_clips)
+        f, lab = _load_split(manifest, split, max_clips, classes, balanced)
         feats, labels = feats + f, labels + lab
     if family_clips:
         f, lab = render_family_clips(int(family_clips), seed)
         feats, labels = feats + f, labels + lab
     train = MelExcerpts(feats, labels, seed=seed, augment=augment)
-    valid = MelExcerpts(*_load_split(manifest, "valid", max_clips), random=False)
+    valid = MelExcerpts(*_load_split(manifest, "valid", max_clips, classes, balanced), random=False)
     w = int(width or s["width"])
 
     def metrics_fn(logits, target):
@@ -269,10 +323,11 @@ def build_task(
     torch.manual_seed(seed)
     return TaskSetup(
         name="instrument",
-        model=InstrumentCNN(len(CLASSES), w, int(dense or s["dense"]), batch_norm=True),
+        model=InstrumentCNN(len(classes), w, int(dense or s["dense"]), batch_norm=True),
         loss_fn=torch.nn.functional.cross_entropy,
         train_loader=make_loader(train, s["batch"], shuffle=True, seed=seed),
         valid_loader=make_loader(valid, 64),
+        test_loader=None if test is None else make_loader(test, 64),
         num_epochs=int(num_epochs or s["epochs"]),
         lr=float(lr),
         metrics_fn=metrics_fn,
@@ -282,7 +337,8 @@ def build_task(
             "sr": SR,
             "hop": HOP,
             "n_mels": N_MELS,
-            "classes": CLASSES,
+            "classes": classes,
+            "dataset": "instruments" if dataset == "rendered" else dataset,
             "width": w,
             "dense": int(dense or s["dense"]),
         },

@@ -40,11 +40,15 @@ from pathlib import Path
 
 from ..manifest import Manifest
 from . import gtzan, irmas, maestro, mdb_stem_synth, mtat, nsynth
+from ._common import find_root
 
 __all__ = [
     "LOADERS",
     "load",
     "load_real",
+    "locate",
+    "absent_message",
+    "LAYOUTS",
     "gtzan",
     "mtat",
     "nsynth",
@@ -104,3 +108,81 @@ def load(name: str, root: str | Path | None = None, **options) -> Manifest:
 
 #: Former name of :func:`load`.
 load_real = load
+
+#: What each loader looks for: ``(markers, nested)`` as :func:`._common.find_root` takes them
+#: (glob patterns inside the dataset folder; sub-folders that archives unpack to).
+LAYOUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "gtzan": (
+        ("genres/blues", "genres_original/blues", "Data/genres_original/blues", "blues"),
+        (),
+    ),
+    "mtat": (("annotations_final.csv",), ("magnatagatune",)),
+    "nsynth": (tuple(f"nsynth-{s}/examples.json" for s in ("train", "valid", "test")), ()),
+    "irmas": (("IRMAS-TrainingData", "IRMAS-TestingData-Part*"), ("IRMAS",)),
+    "maestro": (("maestro-v*.csv", "maestro-v*.json"), ("maestro-v3.0.0",)),
+    "mdb_stem_synth": (("audio_stem",), ("MDB-stem-synth",)),
+}
+
+
+def locate(name: str) -> Path | None:
+    """The folder of real corpus ``name`` in the course data folder, or ``None``.
+
+    Lecture: the real-data sections of the MIR lectures (08 section 8, 10 section 4), which
+    run when the corpus is there and say how to get it when it is not.
+
+    Looks in ``<course data folder>/real/<name>`` (:func:`course_lib.data.default_root`,
+    where ``python -m course_lib.data download NAME`` puts it) for the files the loader
+    expects (:data:`LAYOUTS`: e.g. ``genres/blues`` for GTZAN, ``nsynth-*/examples.json``
+    for NSynth); nothing is indexed or decoded, so it is instant.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`LOADERS`.
+
+    Returns
+    -------
+    Path or None
+        The dataset folder (possibly a sub-folder an archive unpacked to, such as
+        ``IRMAS/``), to pass as ``data_dir``/``root``; ``None`` if the corpus is absent or
+        not in the expected layout.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``name``.
+    """
+    if name not in LAYOUTS:
+        raise ValueError(f"unknown real dataset {name!r}; choose one of {sorted(LAYOUTS)}")
+    from .. import default_root
+
+    markers, nested = LAYOUTS[name]
+    try:
+        return find_root(default_root() / "real" / name, name, markers, nested)
+    except FileNotFoundError:
+        return None
+
+
+def absent_message(name: str, section: str = "This section") -> str:
+    """One paragraph for a lecture cell whose real corpus ``name`` is absent.
+
+    Lecture: the real-data sections of the MIR lectures. Says which corpus, where
+    :func:`locate` looked, the command that downloads it (with its size) and that
+    ``section`` is skipped.
+    """
+    if name not in LAYOUTS:
+        raise ValueError(f"unknown real dataset {name!r}; choose one of {sorted(LAYOUTS)}")
+    from .. import default_root
+    from ..download import REGISTRY
+
+    entry = REGISTRY.get(name)
+    resources = entry.resources if entry else ()
+    sizes = ", ".join(f"{r.filename} ~{r.approx_size}" for r in resources if r.approx_size)
+    markers = " or ".join(LAYOUTS[name][0])
+    return (
+        f"{name} is not on this machine: looked in {default_root() / 'real' / name} for "
+        f"{markers}. To get it, run `python -m course_lib.data download {name}`"
+        f"{f' ({sizes})' if sizes else ''}; it lands in <course data folder>/real/{name} "
+        "(set COURSE_DATA_DIR to use another data folder), then rerun this cell. "
+        f"{section} is skipped."
+    )
