@@ -73,7 +73,7 @@ lint:
 # One BLAS/OpenMP thread per worker: $(JOBS) workers with all threads each oversubscribe the
 # cores (the notebooks ran 4x slower that way on 2 cores).
 unit:
-	OMP_NUM_THREADS=1 $(BIN)pytest -n $(JOBS) --dist loadgroup --max-worker-restart 0 tests --ignore=tests/browser --ignore=tests/executed
+	OMP_NUM_THREADS=1 $(BIN)pytest -n $(JOBS) --dist loadgroup --max-worker-restart 0 --durations=15 tests --ignore=tests/browser --ignore=tests/executed
 
 # The lectures as `make lectures` executed them (no third run): every code cell ran, no error
 # output, figures kept (tests/executed).

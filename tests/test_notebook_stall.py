@@ -62,7 +62,8 @@ def test_output_widget_updates_do_not_stall(monkeypatch):
     "name", ["04_convolution_mechanics", "07_audio_as_input"], ids=lambda n: n[:2]
 )
 def test_widget_lectures_never_stall(name, tmp_path):
-    """The lecture, three times through ``python -m course_lib._execute``: no cell near 60 s."""
+    """The lecture, twice through ``python -m course_lib._execute`` after an untimed warm-up run
+    (three executions in all): no cell near 60 s."""
     source = ROOT / "lectures" / f"{name}.ipynb"
     cmd = [sys.executable, "-m", "course_lib._execute", "--force", "--jobs", "1"]
     cmd += ["--timeout", str(CELL_LIMIT), "--out", str(tmp_path), str(source)]
@@ -71,7 +72,7 @@ def test_widget_lectures_never_stall(name, tmp_path):
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
     warm = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
     assert warm.returncode == 0, warm.stdout + warm.stderr
-    for run in range(3):
+    for run in range(2):
         began = time.monotonic()
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
         assert proc.returncode == 0, proc.stdout + proc.stderr
