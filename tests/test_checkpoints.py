@@ -102,7 +102,9 @@ def test_export_checkpoint_round_trip_in_a_folder(tmp_path):
     with torch.no_grad():
         assert torch.equal(model(x), loaded(x))
     # the shipped registry is untouched; a second export keeps the hand-written fields
-    assert checkpoints.REGISTRY["onset_cnn"]["file"] == "onset_cnn-108fdb5d.pt"
+    shipped = checkpoints.read_registry()["onset_cnn"]  # the package's own registry file
+    assert checkpoints.REGISTRY["onset_cnn"] == shipped and shipped["file"] != entry["file"]
+    assert checkpoints.sha256_of(checkpoints.checkpoint_path("onset_cnn")) == shipped["sha256"]
     again = checkpoints.export_checkpoint(
         "onset_cnn", model, meta, {"task": "onset"}, directory=tmp_path, headline="F 0.91"
     )

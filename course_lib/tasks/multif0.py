@@ -44,6 +44,7 @@ __all__ = [
     "estimate_multi_f0",
     "multipitch_scores",
     "evaluate_estimator",
+    "clip_multipitch_scores",
     "constant_estimator",
     "fit_threshold",
     "build_task",
@@ -242,12 +243,16 @@ def evaluate_estimator(estimate, manifest, split: str = "test", limit=None) -> d
     rows = []
     for item in manifest.split(split)[:limit]:
         y, sr = audio.load(manifest.audio_path(item))
-        times, f0s = estimate(y, sr)
-        ref_t = np.arange(int(len(y) / sr / 0.01)) * 0.01
-        rows.append(
-            multipitch_scores(ref_t, notes_to_multi_f0(item.labels["notes"], ref_t), times, f0s)
-        )
+        rows.append(clip_multipitch_scores(estimate, y, sr, item.labels["notes"]))
     return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+
+
+def clip_multipitch_scores(estimate, y: np.ndarray, sr: int, notes) -> dict[str, float]:
+    """:func:`multipitch_scores` of ``estimate(y, sr) -> (times, f0s)`` on one clip, against
+    its ``notes`` (``(onset_s, offset_s, midi_pitch, ...)`` rows) sampled every 10 ms."""
+    times, f0s = estimate(y, sr)
+    ref_t = np.arange(int(len(y) / sr / 0.01)) * 0.01
+    return multipitch_scores(ref_t, notes_to_multi_f0(notes, ref_t), times, f0s)
 
 
 def constant_estimator(manifest, split: str = "train", n_pitches: int = 4):
