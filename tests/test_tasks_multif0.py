@@ -1,5 +1,7 @@
 """Multi-F0 task: targets, peak picking, mir_eval accuracy, the shipped salience checkpoint."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -48,6 +50,17 @@ def test_multipitch_scores_by_hand():
     # TP = 1 + 1, FP = 1, FN = 1 -> accuracy 2 / 4, precision 2 / 3, recall 2 / 3
     assert s["accuracy"] == pytest.approx(0.5)
     assert s["precision"] == pytest.approx(2 / 3) and s["recall"] == pytest.approx(2 / 3)
+
+
+def test_multipitch_scores_of_an_empty_estimate_on_another_grid_are_zero_and_quiet():
+    ref_t = np.arange(10) * 0.01
+    ref = [np.array([220.0])] * 10
+    est_t = np.arange(9) * 0.0116  # the HCQT grid, resampled to the labels' by mir_eval
+    est = [np.array([])] * 9
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = multipitch_scores(ref_t, ref, est_t, est)
+    assert s == {"accuracy": 0.0, "precision": 0.0, "recall": 0.0}
 
 
 def test_patches_have_the_model_input_shape():
