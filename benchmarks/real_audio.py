@@ -11,7 +11,8 @@ drum and tabla strokes) and scores them with mir_eval:
 * pitch: RPA, RCA and overall accuracy (mean over clips) on the single ``notes`` whose
   pitch is in the range of CREPE's output (C1-A6, MIDI 24-93) and on the ``melodies``, with
   each tool's own voicing decision, and RPA with an f0 in every frame (voicing threshold 0)
-  for the tools that allow it;
+  for the tools that allow it; the two CREPEs decoded both ways (frame by frame and along
+  a Viterbi path; torchcrepe's own Viterbi, see :func:`course_lib.peers.torchcrepe_pitch`);
 * multiple F0: mir_eval multipitch accuracy (mean over clips) on ``chords`` and
   ``melodies``, against the notes sampled every 10 ms.
 
@@ -59,9 +60,17 @@ ONSET_SYSTEMS: dict[str, Callable] = {
 # name -> (default voicing, f0 in every frame or None)
 PITCH_SYSTEMS: dict[str, tuple[Callable, Callable | None]] = {
     "ours: crepe_tiny": (pitch.estimate_pitch, partial(pitch.estimate_pitch, threshold=0.0)),
+    "ours: crepe_tiny, argmax decoding": (
+        partial(pitch.estimate_pitch, decoder="argmax"),
+        partial(pitch.estimate_pitch, decoder="argmax", threshold=0.0),
+    ),
     "torchcrepe tiny": (
         partial(peers.torchcrepe_pitch, capacity="tiny"),
         partial(peers.torchcrepe_pitch, capacity="tiny", voicing_threshold=0.0),
+    ),
+    "torchcrepe tiny, its Viterbi decoding": (
+        partial(peers.torchcrepe_pitch, capacity="tiny", decoder="viterbi"),
+        partial(peers.torchcrepe_pitch, capacity="tiny", voicing_threshold=0.0, decoder="viterbi"),
     ),
     "PESTO": (peers.pesto_pitch, partial(peers.pesto_pitch, voicing_threshold=0.0)),
     "pyin": (peers.pyin_pitch, None),

@@ -14,6 +14,7 @@ from course_lib.models.pitch import (
     cents_to_hz,
     decode_cents,
     hz_to_cents,
+    viterbi_bins,
 )
 from course_lib.models.salience import DeepSalience, deep_salience
 
@@ -83,6 +84,42 @@ def test_pitch_bins_and_decoding():
     assert decode_cents(act)[0] == pytest.approx(true, abs=0.5)
     with pytest.raises(ValueError, match="360"):
         decode_cents(np.zeros((4, 100)))
+    with pytest.raises(ValueError, match="centre"):
+        decode_cents(np.ones((4, N_BINS)), centre=np.zeros(3, int))
+
+
+def _brute_force_viterbi(act: np.ndarray, max_step: int) -> np.ndarray:
+    """The textbook O(n K^2) Viterbi with the transition viterbi_bins documents."""
+    obs = np.log(np.maximum(act / act.sum(1, keepdims=True), 1e-12))
+    d = np.abs(np.arange(N_BINS)[:, None] - np.arange(N_BINS)[None, :])
+    with np.errstate(divide="ignore"):
+        move = np.log(np.maximum(max_step + 1 - d, 0) / (max_step + 1) ** 2)
+    score, back = obs[0], []
+    for t in range(1, len(act)):
+        cand = score[:, None] + move
+        back.append(cand.argmax(0))
+        score = cand.max(0) + obs[t]
+    path = [int(score.argmax())]
+    for b in reversed(back):
+        path.append(int(b[path[-1]]))
+    return np.array(path[::-1])
+
+
+def test_viterbi_matches_the_textbook_recursion():
+    rng = np.random.default_rng(0)
+    act = rng.random((12, N_BINS)) ** 8  # peaky, with many competing bins
+    for max_step in (3, 11):
+        np.testing.assert_array_equal(
+            viterbi_bins(act, max_step), _brute_force_viterbi(act, max_step)
+        )
+    with pytest.raises(ValueError, match="max_step"):
+        viterbi_bins(act, 0)
+    with pytest.raises(ValueError, match="360"):
+        viterbi_bins(np.zeros((4, 100)))
+    # a path along the strongest bin when nothing competes
+    steady = np.full((6, N_BINS), 1e-3)
+    steady[:, 42] = 1.0
+    np.testing.assert_array_equal(viterbi_bins(steady), np.full(6, 42))
 
 
 def test_deep_salience_shapes_and_widths():

@@ -75,6 +75,8 @@ def test_peers_reject_bad_input():
         peers.librosa_onsets(np.zeros((2, 22050), np.float32), 22050)
     with pytest.raises(ValueError, match="capacity"):
         peers.torchcrepe_pitch(np.zeros(16000, np.float32), 16000, "huge")
+    with pytest.raises(ValueError, match="decoder"):
+        peers.torchcrepe_pitch(np.zeros(16000, np.float32), 16000, decoder="beam")
     with pytest.raises(ValueError, match="too short"):
         peers.pyin_pitch(np.zeros(100, np.float32), 16000)
     with pytest.raises(ValueError, match="kind"):

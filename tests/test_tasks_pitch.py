@@ -7,11 +7,12 @@ import torch
 from course_lib import checkpoints
 from course_lib.data import render_notes
 from course_lib.data.render import Note
-from course_lib.models.pitch import CREPE, bin_cents, decode_cents, hz_to_cents
+from course_lib.models.pitch import CREPE, N_BINS, bin_cents, decode_cents, hz_to_cents
 from course_lib.tasks.pitch import (
     HOP,
     SR,
     PitchFrames,
+    decode_pitch,
     estimate_pitch,
     evaluate_estimator,
     melody_scores,
@@ -44,6 +45,29 @@ def test_targets_peak_at_the_true_pitch_and_vanish_when_unvoiced():
     assert abs(bin_cents()[peak] - hz_to_cents(440.0)) <= 10
     # decoding the target gives the pitch back within a cent
     assert decode_cents(t[:1])[0] == pytest.approx(hz_to_cents(440.0), abs=1.0)
+
+
+def test_viterbi_ignores_a_one_frame_octave_jump_that_argmax_follows():
+    act = np.full((20, N_BINS), 1e-3)
+    act[:, 100] = 0.9  # a steady note ...
+    act[10, 160] = 0.95  # ... with one frame whose strongest bin is an octave (60 bins) up
+    assert decode_cents(act)[10] == pytest.approx(bin_cents()[160], abs=1)
+    f0, _ = decode_pitch(act, 0.5)
+    np.testing.assert_allclose(f0, 10 * 2 ** (bin_cents()[100] / 1200), rtol=1e-3)
+    f0_argmax, _ = decode_pitch(act, 0.5, "argmax")
+    assert f0_argmax[10] == pytest.approx(2 * f0[10], rel=0.01)
+
+
+def test_decode_pitch_voicing_survives_a_short_dip_not_a_long_one():
+    act = np.full((30, N_BINS), 1e-3)
+    act[:, 150] = 0.9
+    act[10, 150] = 0.1  # one quiet frame inside the note: stays voiced (median over 5)
+    act[20:, 150] = 0.1  # the note ends: unvoiced
+    f0, confidence = decode_pitch(act, 0.5)
+    assert (f0[:20] > 0).all() and (f0[22:] == 0).all()
+    assert confidence[10] == pytest.approx(0.9)
+    with pytest.raises(ValueError, match="decoder"):
+        decode_pitch(act, 0.5, "beam")
 
 
 def test_melody_scores_by_hand():
@@ -102,6 +126,11 @@ def test_estimate_pitch_on_a_rendered_note_at_another_rate():
 def test_estimate_pitch_rejects_bad_input(y, sr, message):
     with pytest.raises(ValueError, match=message):
         estimate_pitch(y, sr)
+
+
+def test_estimate_pitch_rejects_an_unknown_decoder():
+    with pytest.raises(ValueError, match="decoder must be one of"):
+        estimate_pitch(np.zeros(16000, np.float32), SR, decoder="beam")
 
 
 def test_checkpoint_entry():

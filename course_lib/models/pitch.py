@@ -5,7 +5,9 @@ Lecture: frame-level MIR (monophonic pitch estimation). The network reads the ra
 one 1024-sample frame at 16 kHz (64 ms) — through six 1-D convolution blocks (conv, batch
 norm, max-pool by 2, dropout) and outputs 360 sigmoid activations: the pitch salience on a
 grid of 20-cent bins from 31.7 Hz to 2005.5 Hz (about C1 to B6). The pitch is read from the
-activations by a weighted average of cents around the argmax (:func:`decode_cents`).
+activations by a weighted average of cents around the argmax (:func:`decode_cents`), or
+around the most likely smooth path through the frames (:func:`viterbi_bins`, CREPE's own
+Viterbi decoding), which removes isolated octave jumps.
 
 Capacities multiply the filter counts ``(32, 4, 4, 4, 8, 16)``: ``"full"`` (x32, 22.2 M
 parameters in the paper) down to ``"tiny"`` (x4, 0.49 M).
@@ -29,6 +31,7 @@ __all__ = [
     "cents_to_hz",
     "hz_to_cents",
     "decode_cents",
+    "viterbi_bins",
 ]
 
 SR = 16000
@@ -58,17 +61,22 @@ def cents_to_hz(cents) -> np.ndarray:
     return 10.0 * 2 ** (np.asarray(cents, dtype=float) / 1200)
 
 
-def decode_cents(activation: np.ndarray, radius: int = 4) -> np.ndarray:
-    """Pitch in cents per frame: salience-weighted mean of the bins around the argmax.
+def decode_cents(
+    activation: np.ndarray, radius: int = 4, centre: np.ndarray | None = None
+) -> np.ndarray:
+    """Pitch in cents per frame: salience-weighted mean of the bins around a centre bin.
 
     Lecture: frame-level MIR (decoding a pitch posterior). As in CREPE, only the ``2 radius
-    + 1`` bins around the strongest bin enter the average, so a second peak an octave away
+    + 1`` bins around the centre enter the average, so a second peak an octave away
     does not pull the estimate.
 
     Parameters
     ----------
     activation : ndarray (n_frames, 360)
     radius : int
+    centre : ndarray (n_frames,) of int, optional
+        The bin to average around in each frame; default the strongest bin (argmax). Pass
+        :func:`viterbi_bins` of the activation for the smoothed path.
 
     Returns
     -------
@@ -77,11 +85,71 @@ def decode_cents(activation: np.ndarray, radius: int = 4) -> np.ndarray:
     a = np.asarray(activation, dtype=float)
     if a.ndim != 2 or a.shape[1] != N_BINS:
         raise ValueError(f"activation must be (n_frames, {N_BINS}), got shape {a.shape}")
-    centre = a.argmax(axis=1)
+    if centre is None:
+        centre = a.argmax(axis=1)
+    centre = np.asarray(centre)
+    if centre.shape != (len(a),):
+        raise ValueError(
+            f"centre must have one bin per frame, shape ({len(a)},), got {centre.shape}"
+        )
     idx = np.clip(centre[:, None] + np.arange(-radius, radius + 1)[None, :], 0, N_BINS - 1)
     w = np.take_along_axis(a, idx, axis=1)
     cents = bin_cents()[idx]
     return (w * cents).sum(1) / np.maximum(w.sum(1), 1e-9)
+
+
+def viterbi_bins(activation: np.ndarray, max_step: int = 11) -> np.ndarray:
+    """The most likely path of pitch bins through the frames (Viterbi decoding).
+
+    Lecture: frame-level MIR (decoding a pitch posterior over time). Each frame's
+    activation, normalised to sum to 1, is the observation likelihood of its bins; moving
+    from bin i to bin j between two frames (10 ms) has probability proportional to
+    ``max_step + 1 - |i - j|`` and is impossible beyond ``max_step`` bins (220 cents for
+    the default, CREPE's choice). A single frame whose strongest bin jumps an octave
+    cannot pull the path away; a real note change takes a few frames to cross, which
+    costs little because it happens at a note's onset.
+
+    Parameters
+    ----------
+    activation : ndarray (n_frames, 360)
+    max_step : int
+        The largest move in bins between neighbouring frames.
+
+    Returns
+    -------
+    ndarray (n_frames,) of int, one bin per frame; pass it to :func:`decode_cents` as
+    ``centre``.
+    """
+    a = np.asarray(activation, dtype=float)
+    if a.ndim != 2 or a.shape[1] != N_BINS:
+        raise ValueError(f"activation must be (n_frames, {N_BINS}), got shape {a.shape}")
+    if max_step < 1:
+        raise ValueError(f"max_step must be at least 1 bin, got {max_step}")
+    n = len(a)
+    if n == 0:
+        return np.zeros(0, dtype=int)
+    log_obs = np.log(np.maximum(a / np.maximum(a.sum(1, keepdims=True), 1e-12), 1e-12))
+    steps = np.arange(-max_step, max_step + 1)
+    log_move = np.log((max_step + 1 - np.abs(steps)) / (max_step + 1) ** 2)
+    # A banded transition: for every step s, the score of arriving at bin j from j - s.
+    # Steps that would leave the grid get -inf through the padding.
+    back = np.zeros((n, N_BINS), dtype=np.int16)
+    score = log_obs[0].copy()
+    pad = np.full(max_step, -np.inf)
+    for t in range(1, n):
+        padded = np.concatenate([pad, score, pad])
+        cand = (
+            np.stack([padded[max_step - s : max_step - s + N_BINS] for s in steps])
+            + log_move[:, None]
+        )
+        best = cand.argmax(0)
+        back[t] = best
+        score = cand[best, np.arange(N_BINS)] + log_obs[t]
+    path = np.zeros(n, dtype=int)
+    path[-1] = int(score.argmax())
+    for t in range(n - 1, 0, -1):
+        path[t - 1] = path[t] - steps[back[t, path[t]]]
+    return path
 
 
 class _ConvBlock(nn.Sequential):

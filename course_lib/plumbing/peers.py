@@ -118,18 +118,29 @@ def librosa_onsets(y: np.ndarray, sr: int, hop_length: int = 512) -> np.ndarray:
 
 
 def torchcrepe_pitch(
-    y: np.ndarray, sr: int, capacity: str = "tiny", voicing_threshold: float = 0.5
+    y: np.ndarray,
+    sr: int,
+    capacity: str = "tiny",
+    voicing_threshold: float = 0.5,
+    decoder: str = "weighted_argmax",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """CREPE with the published weights (torchcrepe): ``(times, f0_hz, confidence)`` at 10 ms.
 
     ``capacity`` is ``"tiny"`` or ``"full"``; f0 is 0 where the periodicity (CREPE's
-    confidence) is below ``voicing_threshold``. Weighted-argmax decoding, as in the paper.
+    confidence) is below ``voicing_threshold``. ``decoder`` is ``"weighted_argmax"`` (frame
+    by frame, as in the paper; the default here) or ``"viterbi"`` (torchcrepe's own
+    default). torchcrepe's Viterbi applies a softmax to the network's sigmoid outputs, so
+    its frame likelihoods are almost flat and the path can settle on bins with no salience:
+    on one rendered test clip every frame came out unvoiced. The course's own Viterbi
+    (:func:`course_lib.models.pitch.viterbi_bins`) normalises the saliences instead.
     """
     import torch
 
     torchcrepe = _require("torchcrepe", "pip install torchcrepe")
     if capacity not in ("tiny", "full"):
         raise ValueError(f"capacity must be 'tiny' or 'full', got {capacity!r}")
+    if decoder not in ("viterbi", "weighted_argmax"):
+        raise ValueError(f"decoder must be 'viterbi' or 'weighted_argmax', got {decoder!r}")
     y = prepare_audio(y, sr, 16000, 1024, "torchcrepe")
     f0, periodicity = torchcrepe.predict(
         torch.from_numpy(y)[None],
@@ -138,7 +149,7 @@ def torchcrepe_pitch(
         fmin=32.0,
         fmax=2000.0,
         model=capacity,
-        decoder=torchcrepe.decode.weighted_argmax,
+        decoder=getattr(torchcrepe.decode, decoder),
         return_periodicity=True,
         batch_size=512,
         device="cpu",

@@ -5,8 +5,11 @@ Lecture: frame-level MIR — pitch estimation. Pipeline (Kim et al. 2018):
 1. :func:`pitch_frames`: the audio at 16 kHz cut into 1024-sample frames every 10 ms, each
    centred on its time stamp and normalised to zero mean and unit variance;
 2. :class:`course_lib.models.pitch.CREPE` outputs 360 pitch saliences (20-cent bins) per frame;
-3. :func:`course_lib.models.pitch.decode_cents`: weighted average of the cents around the
-   strongest bin; the strongest salience is the *confidence*, thresholded for voicing.
+3. :func:`decode_pitch`: the most likely smooth path of bins through the frames
+   (:func:`course_lib.models.pitch.viterbi_bins`, CREPE's Viterbi decoding), then the
+   weighted average of the cents around it (:func:`course_lib.models.pitch.decode_cents`);
+   the strongest salience is the *confidence*, median-filtered over 50 ms and thresholded
+   for voicing.
 
 Training targets are Gaussian-blurred one-hot vectors (standard deviation 25 cents) so that a
 near miss costs less than an octave error; unvoiced frames have an all-zero target, which
@@ -31,6 +34,7 @@ from ..models.pitch import (
     cents_to_hz,
     decode_cents,
     hz_to_cents,
+    viterbi_bins,
 )
 from . import TaskSetup
 from ._common import prepare_audio, resolve_model, run_model, threshold_of, tune_threshold
@@ -42,6 +46,7 @@ __all__ = [
     "pitch_target",
     "PitchFrames",
     "pitch_activation",
+    "decode_pitch",
     "estimate_pitch",
     "melody_scores",
     "evaluate_estimator",
@@ -54,6 +59,8 @@ __all__ = [
 
 HOP = 160  # 10 ms at 16 kHz
 TARGET_STD_CENTS = 25.0
+DECODERS = ("viterbi", "argmax")
+VOICING_MEDIAN_FRAMES = 5  # 50 ms: a one- or two-frame dip of confidence inside a note stays voiced
 
 
 def pitch_frames(y: np.ndarray, sr: int = SR, hop_length: int = HOP) -> np.ndarray:
@@ -189,12 +196,48 @@ def pitch_activation(
     return run_model(model, frames, device, lambda m, b: torch.sigmoid(m(b)), batch_size)
 
 
+def decode_pitch(
+    activation: np.ndarray, threshold: float, decoder: str = "viterbi"
+) -> tuple[np.ndarray, np.ndarray]:
+    """f0 and confidence per frame from the 360 pitch saliences.
+
+    Lecture: frame-level MIR (decoding a pitch posterior).
+
+    Parameters
+    ----------
+    activation : ndarray (n_frames, 360)
+        Sigmoid saliences, e.g. from :func:`pitch_activation`.
+    threshold : float
+        Voicing threshold on the confidence; 0 keeps an f0 in every frame.
+    decoder : {"viterbi", "argmax"}
+        ``"viterbi"`` (default): the cents around the most likely smooth path of bins
+        (:func:`course_lib.models.pitch.viterbi_bins`); ``"argmax"``: around each frame's
+        strongest bin, frame by frame.
+
+    Returns
+    -------
+    f0_hz : ndarray (n_frames,), 0 where the confidence is below ``threshold``
+    confidence : ndarray (n_frames,), the strongest salience of each frame, median-filtered
+        over :data:`VOICING_MEDIAN_FRAMES` frames
+    """
+    from scipy.ndimage import median_filter
+
+    if decoder not in DECODERS:
+        raise ValueError(f"decoder must be one of {DECODERS}, got {decoder!r}")
+    activation = np.asarray(activation, dtype=float)
+    centre = viterbi_bins(activation) if decoder == "viterbi" else None
+    f0 = cents_to_hz(decode_cents(activation, centre=centre))
+    confidence = median_filter(activation.max(axis=1), VOICING_MEDIAN_FRAMES, mode="nearest")
+    return np.where(confidence >= threshold, f0, 0.0), confidence
+
+
 def estimate_pitch(
     y: np.ndarray,
     sr: int,
     *,
     model: CREPE | None = None,
     threshold: float | None = None,
+    decoder: str = "viterbi",
     device=None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """f0 every 10 ms of a monophonic recording, with the shipped CREPE-tiny checkpoint.
@@ -212,6 +255,8 @@ def estimate_pitch(
         Voicing threshold: frames whose confidence is below it get f0 = 0 (unvoiced).
         Default: the model's stored threshold (tuned on the validation split), else 0.5;
         pass 0 to keep an f0 in every frame.
+    decoder : {"viterbi", "argmax"}
+        How the f0 is read from the saliences (:func:`decode_pitch`).
     device : str or torch.device, optional
         Where to run the model (default: where it is).
 
@@ -219,13 +264,13 @@ def estimate_pitch(
     -------
     times : ndarray (n_frames,), seconds (frame centres, 10 ms apart)
     f0_hz : ndarray (n_frames,), Hz; 0 where unvoiced
-    confidence : ndarray (n_frames,), the strongest salience in [0, 1]
+    confidence : ndarray (n_frames,), the strongest salience in [0, 1] (median over 50 ms)
     """
+    if decoder not in DECODERS:
+        raise ValueError(f"decoder must be one of {DECODERS}, got {decoder!r}")
     model, device = resolve_model("crepe_tiny", model, device)
     activation = pitch_activation(y, sr, model=model, device=device)
-    confidence = activation.max(axis=1)
-    f0 = cents_to_hz(decode_cents(activation))
-    f0 = np.where(confidence >= threshold_of(model, threshold, 0.5), f0, 0.0)
+    f0, confidence = decode_pitch(activation, threshold_of(model, threshold, 0.5), decoder)
     times = np.arange(len(f0)) * HOP / SR
     return times, f0, confidence
 
@@ -278,11 +323,11 @@ def fit_voicing_threshold(
     for item in manifest.split(split)[:limit]:
         y, sr = audio.load(manifest.audio_path(item))
         act = pitch_activation(y, sr, model=model, device=device)
-        clips.append((act.max(1), cents_to_hz(decode_cents(act)), item))
+        clips.append((*decode_pitch(act, 0.0), item))  # the f0 and confidence estimate_pitch uses
 
     def score(t):
         rows = []
-        for conf, f0, item in clips:
+        for f0, conf, item in clips:
             ref_t, ref_f = read_label_csv(manifest.root / item.labels["f0"])
             est = np.where(conf >= t, f0, 0.0)
             rows.append(melody_scores(ref_t, ref_f, np.arange(len(f0)) * HOP / SR, est))
