@@ -22,10 +22,12 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # numba's on-disk cache (librosa's jitted functions) is not safe for two processes compiling
 # into one folder at once (numba issue 10128: the two files of a cached gufunc can come from
 # different processes, and the call segfaults; a pytest-xdist worker crashed in
-# librosa.util.peak_pick). One private cache folder per test process, set before anything
-# imports numba (the xdist worker id is not known yet when this file is imported).
-if "NUMBA_CACHE_DIR" not in os.environ:
+# librosa.util.peak_pick and in librosa.pyin). One private cache folder per test process, set
+# before anything imports numba. xdist workers inherit the controller's environment, which
+# already holds the controller's folder: the pid marker tells a worker to make its own.
+if os.environ.get("COURSE_NUMBA_OWNER") != str(os.getpid()):
     os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="course-numba-")
+    os.environ["COURSE_NUMBA_OWNER"] = str(os.getpid())
     atexit.register(shutil.rmtree, os.environ["NUMBA_CACHE_DIR"], ignore_errors=True)
 
 
