@@ -55,3 +55,20 @@ def rendered():
         return cache[name, seed]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def recorded_items():
+    """Every item of the real-audio development set (:mod:`course_lib.data.real.recorded`),
+    built once per test process and shared by the tests that read it; skips them, saying how
+    to install the samples, where they are not installed (CI installs them)."""
+    from course_lib.data.real import recorded
+
+    try:
+        recorded.locate()
+    except FileNotFoundError as err:
+        pytest.skip(
+            f"recorded samples not installed ({err}): "
+            "python -m course_lib.data.real.recorded install"
+        )
+    return recorded.load_items()

@@ -77,12 +77,8 @@ def test_installed_files_verify_and_a_changed_file_is_caught(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def items():
-    if _installed() is None:
-        pytest.skip(
-            "recorded samples not installed: python -m course_lib.data.real.recorded install"
-        )
-    return recorded.load_items()
+def items(recorded_items):
+    return recorded_items
 
 
 def test_items_have_the_promised_annotations(items):

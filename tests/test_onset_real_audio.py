@@ -10,7 +10,6 @@ them (``benchmarks.real_audio.score_onsets``: mir_eval F-measure at ±50 ms, mea
 import pytest
 
 from benchmarks.real_audio import NOISY_KEY, ONSET_KINDS, score_onsets
-from course_lib.data.real import recorded
 from course_lib.tasks import onset
 
 # measured when the checkpoint was shipped: benchmarks/mir/real_audio.json ("ours: onset_cnn");
@@ -21,15 +20,8 @@ MIN_REAL_F_NOISY = 0.95  # measured 0.982
 
 
 @pytest.fixture(scope="module")
-def scores():
-    try:
-        recorded.locate()
-    except FileNotFoundError:
-        pytest.skip(
-            "recorded samples not installed (CI installs them): "
-            "python -m course_lib.data.real.recorded install"
-        )
-    items = [it for it in recorded.load_items() if it.kind in ONSET_KINDS]
+def scores(recorded_items):
+    items = [it for it in recorded_items if it.kind in ONSET_KINDS]
     assert len(items) == 48
     return score_onsets(onset.detect_onsets, items)
 

@@ -11,7 +11,6 @@ threshold and the default Viterbi decoding, mean over clips).
 import numpy as np
 import pytest
 
-from course_lib.data.real import recorded
 from course_lib.tasks import pitch
 
 # measured when the checkpoint was shipped: see benchmarks/mir/real_audio.json
@@ -30,19 +29,12 @@ def _mean_rpa(items) -> float:
 
 
 @pytest.fixture(scope="module")
-def items():
-    try:
-        recorded.locate()
-    except FileNotFoundError:
-        pytest.skip(
-            "recorded samples not installed (CI installs them): "
-            "python -m course_lib.data.real.recorded install"
-        )
+def items(recorded_items):
     lo, hi = PITCH_RANGE
     return [
         it
-        for it in recorded.load_items(("notes", "melodies"))
-        if it.kind == "melodies" or lo <= it.notes[0, 2] <= hi
+        for it in recorded_items
+        if it.kind == "melodies" or (it.kind == "notes" and lo <= it.notes[0, 2] <= hi)
     ]
 
 
